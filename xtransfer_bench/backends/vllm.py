@@ -83,6 +83,7 @@ class MultiAdapterVLLM(AdapterFanOut, TemplateLM):
         max_length: int | None = None,
         max_model_len: int | None = None,
         batch_size: str | int = "auto",
+        max_batch_size: int | None = None,
         seed: int = 1234,
         tensor_parallel_size: int = 1,
         data_parallel_size: int = 1,
@@ -150,8 +151,10 @@ class MultiAdapterVLLM(AdapterFanOut, TemplateLM):
             )
         if soft:
             engine["enable_prompt_embeds"] = True
-        if int(batch_size if str(batch_size).isdigit() else 0):
-            engine.setdefault("max_num_seqs", int(batch_size))
+        # vLLM schedules its own batches; a batch size given to lm-eval caps them.
+        cap = max_batch_size or (int(batch_size) if str(batch_size).isdigit() else None)
+        if cap:
+            engine.setdefault("max_num_seqs", int(cap))
 
         from vllm import LLM
         from vllm.lora.request import LoRARequest
