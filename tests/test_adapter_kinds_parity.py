@@ -26,7 +26,7 @@ def family(tmp_path_factory, fixture_texts):
     from tiny_models import build_lora, build_soft_prompt, build_tiny_llama
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from xtransfer_bench.merge import merge_adapters
+    from xtransfer_bench.trainers.merge import merge_adapters
 
     root = tmp_path_factory.mktemp("kinds")
     model = build_tiny_llama(root / "model", fixture_texts, tie_word_embeddings=False)

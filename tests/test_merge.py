@@ -13,7 +13,7 @@ import torch
 from safetensors.torch import load_file
 
 from xtransfer_bench.adapters import AdapterError
-from xtransfer_bench.merge import merge_adapters
+from xtransfer_bench.trainers.merge import merge_adapters
 
 
 def deltas(folder: Path) -> dict[str, torch.Tensor]:

@@ -184,10 +184,33 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--comet-model", default=None, help="COMET hub id or local checkpoint; 'none' skips COMET")
     score.add_argument("--comet-batch-size", type=int, default=None)
     score.add_argument("--output", default=None, help="also write the scores as JSON here")
+    trainer = commands.add_parser(
+        "train",
+        help="train a LoRA adapter: sft, midalign (task + middle-layer alignment) or align (alignment only)",
+        description="Train a LoRA adapter with the middle-layer alignment recipe or its baselines. "
+        "Settings come from --config (a YAML file or a bundled name) and key=value overrides.",
+        epilog=textwrap.dedent(
+            """\
+            examples:
+              xtransfer-bench train midalign --config massive_llama3 output_dir=adapters/massive-mid
+              xtransfer-bench train sft --config massive_qwen25 model=./qwen output_dir=adapters/sft max_steps=500
+              xtransfer-bench train align --config massive_llama3 align_layer=bottom output_dir=adapters/align-bottom
+              accelerate launch -m xtransfer_bench.cli train midalign --config uner_llama3 output_dir=adapters/uner
+              xtransfer-bench train midalign --config massive_llama3 output_dir=adapters/massive-mid --resume
+
+            bundled configs: massive_llama3, massive_qwen25, uner_llama3, uner_qwen25 (trainers/configs/)
+            """
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    trainer.add_argument("mode", choices=["sft", "midalign", "align"])
+    trainer.add_argument("overrides", nargs="*", metavar="key=value", help="config values, e.g. learning_rate=1e-4 train_langs=[en,de]")
+    trainer.add_argument("--config", default=None, help="YAML file, or a bundled config name")
+    trainer.add_argument("--resume", action="store_true", help="continue from the last checkpoint in output_dir")
     merge = commands.add_parser(
         "merge",
         help="combine a task and an alignment LoRA adapter with weights into one adapter",
-        description="Weighted combination of two LoRA adapters (see xtransfer_bench/merge.py for the two modes).",
+        description="Weighted combination of two LoRA adapters (see trainers/merge.py for the two modes).",
         epilog="example:\n  xtransfer-bench merge --task ./sft --align ./aligned --task-weight 0.9 --out ./merged",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -248,8 +271,14 @@ def main(argv: list[str] | None = None) -> int:
             print(format_scores(scores))
             if args.output:
                 write_json_atomically(args.output, {"task": args.task, "predictions": args.predictions, "options": metadata, "scores": scores})
+        elif args.command == "train":
+            from xtransfer_bench.trainers.config import load_config
+            from xtransfer_bench.trainers.trainer import train
+
+            config = load_config(args.config, args.overrides, mode=args.mode)
+            print(f"adapter and run record written to {train(config, resume=args.resume)}")
         elif args.command == "merge":
-            from xtransfer_bench.merge import merge_adapters
+            from xtransfer_bench.trainers.merge import merge_adapters
 
             out = merge_adapters(args.task, args.align, args.out, args.task_weight, args.align_weight, args.mode, args.base_model)
             print(f"merged adapter written to {out}")
@@ -267,9 +296,12 @@ def main(argv: list[str] | None = None) -> int:
         from xtransfer_bench.adapters import AdapterError
         from xtransfer_bench.data import DataNotFoundError
         from xtransfer_bench.languages import UnknownLanguageError
+        from xtransfer_bench.data.parallel import ParallelDataError
         from xtransfer_bench.score import PredictionsError
+        from xtransfer_bench.trainers.config import ConfigError
 
-        if isinstance(error, (AdapterError, DataNotFoundError, UnknownLanguageError, PredictionsError, PermissionError, FileExistsError)):
+        if isinstance(error, (AdapterError, DataNotFoundError, UnknownLanguageError, PredictionsError, PermissionError,
+                              FileExistsError, ParallelDataError, ConfigError)):
             print(f"xtransfer-bench: error: {error}", file=sys.stderr)
             return 2
         raise

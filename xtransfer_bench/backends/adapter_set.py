@@ -6,7 +6,7 @@ the list uses ";" between adapters and ":" between name and path (a path may
 contain ":" after the first one). The base model without adapter is `base`.
 
 Two adapter kinds are served: LoRA (a merged task + alignment adapter is an
-ordinary LoRA folder, see xtransfer_bench.merge) and PEFT prompt tuning
+ordinary LoRA folder, see xtransfer_bench.trainers.merge) and PEFT prompt tuning
 (soft prompts). Everything that can be checked without loading the model is
 checked here, so a bad adapter fails in a second, not after the engine start.
 """
