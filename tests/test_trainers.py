@@ -22,6 +22,7 @@ SMALL = dict(task="massive", train_langs=["en", "de", "es"], align_langs=["de", 
 def data_root(tmp_path_factory):
     """Bundled MASSIVE rows plus the synthetic training rows, and real Tatoeba."""
     root = synthetic_massive.write(tmp_path_factory.mktemp("train-data"))
+    synthetic_massive.write_alma(root)
     (root / "tatoeba").symlink_to(shared_path("data", "tatoeba"))
     return root
 
@@ -37,10 +38,25 @@ def losses(output: Path, kind: str) -> list[float]:
     return [row[f"{kind}_loss"] for row in history if f"{kind}_loss" in row and "eval_loss" not in row]
 
 
-def test_sft_task_loss_falls_and_the_record_is_complete(tiny_model, data_env, tmp_path):
-    config = load_config(None, [], mode="sft", model=str(tiny_model), output_dir=str(tmp_path / "sft"),
-                         learning_rate=5e-3, max_steps=12, **SMALL)
-    output = train(config)
+@pytest.fixture(scope="module")
+def sft_adapter(tiny_model, data_root, tmp_path_factory):
+    import os
+
+    previous = os.environ.get("XTRANSFER_DATA_DIR")
+    os.environ["XTRANSFER_DATA_DIR"] = str(data_root)
+    try:
+        config = load_config(None, [], mode="sft", model=str(tiny_model), output_dir=str(tmp_path_factory.mktemp("sft") / "sft"),
+                             learning_rate=5e-3, max_steps=12, **SMALL)
+        return train(config)
+    finally:
+        if previous is None:
+            os.environ.pop("XTRANSFER_DATA_DIR")
+        else:
+            os.environ["XTRANSFER_DATA_DIR"] = previous
+
+
+def test_sft_task_loss_falls_and_the_record_is_complete(sft_adapter):
+    output = sft_adapter
     task = losses(output, "task")
     assert len(task) == 12 and sum(task[-3:]) / 3 < sum(task[:3]) / 3
     record = json.loads((output / "run_record.json").read_text())
@@ -49,6 +65,21 @@ def test_sft_task_loss_falls_and_the_record_is_complete(tiny_model, data_env, tm
     adapter = json.loads((output / "adapter_config.json").read_text())
     assert adapter["peft_type"] == "LORA" and adapter["r"] == 8 and adapter["lora_alpha"] == 16
     assert set(adapter["target_modules"]) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+
+
+def test_the_trained_adapter_evaluates_through_lm_eval_hf_and_xtransfer_vllm(sft_adapter, tiny_model, tmp_path):
+    """The saved folder is an ordinary PEFT adapter: lm-eval's hf model loads
+    it with peft=, and xtransfer-vllm (where installed) gives the same outputs."""
+    import importlib.util
+
+    from lm_eval_runs import engine_run, reference, responses
+
+    want = reference(f"pretrained={tiny_model},peft={sft_adapter}", tmp_path / "hf")
+    assert len(want) == 9
+    if importlib.util.find_spec("vllm") is None:
+        pytest.skip("vLLM is not installed (make install-vllm); lm-eval hf loaded the adapter")
+    engine_run("xtransfer-vllm", f"pretrained={tiny_model},adapters=sft:{sft_adapter},include_base=false,dtype=float32", tmp_path / "vllm")
+    assert responses(tmp_path / "vllm" / "sft") == want
 
 
 def test_midalign_alternates_task_and_alignment_steps(tiny_model, data_env, tmp_path):
@@ -61,6 +92,24 @@ def test_midalign_alternates_task_and_alignment_steps(tiny_model, data_env, tmp_
     evals = [row for row in history if "eval_loss" in row]
     assert evals and {"eval_task_loss", "eval_align_loss"} <= set(evals[0])
     assert evals[0]["eval_loss"] == evals[0]["eval_task_loss"]  # early stopping watches the task
+
+
+def test_translation_trains_both_directions_and_aligns_on_its_own_pairs(tiny_model, data_env, tmp_path):
+    from xtransfer_bench.trainers.task_data import load_task_docs, wmt_messages
+
+    docs = load_task_docs("wmt", ["de", "es"], "train")
+    assert len(docs) == 2 * 2 * 20  # 20 pairs per language, both directions
+    first = wmt_messages(docs[0])
+    assert first[0]["content"] == "Translate the following sentences from German to English."
+    assert (first[1]["content"], first[2]["content"]) == (docs[0]["source"], docs[0]["target"])
+    config = load_config("mt_llama3", [], mode="midalign", model=str(tiny_model), output_dir=str(tmp_path / "mt"), train_langs=["de", "es"],
+                         align_langs=["de", "es"], align_dev_pairs=4, effective_batch=8, micro_batch=4, contrastive_batch=8,
+                         limit_dev_examples=4, max_steps=4, eval_steps=4, bf16=False, max_length=128)
+    assert config.align_source == "task"
+    output = train(config)
+    record = json.loads((output / "run_record.json").read_text())
+    assert [r for r in record["log_history"] if "align_loss" in r and "eval_loss" not in r]
+    assert set(record["data_sha256"]) == {"task_train", "task_dev", "align_train", "align_dev"}
 
 
 class _Interrupt(Exception):
@@ -102,6 +151,8 @@ def test_bad_input_stops_before_training(tiny_model, data_env, tmp_path):
 
 def test_configs_reproduce_the_paper_settings():
     llama, qwen = load_config("massive_llama3"), load_config("massive_qwen25")
+    mt = load_config("mt_llama3")
+    assert (mt.task, mt.align_source, mt.train_langs) == ("wmt", "task", ["cs", "de", "is", "ru", "zh"])
     for config in (llama, qwen):
         assert (config.lora_r, config.lora_alpha, config.lora_dropout) == (8, 16, 0.1)
         assert (config.learning_rate, config.lr_scheduler, config.warmup_ratio) == (5e-4, "inverse_sqrt", 0.03)

@@ -85,8 +85,13 @@ def load_pairs(source: str, langs: list[str], pivot: str = "en") -> dict[str, li
             pairs[lang] = parallel.tatoeba_pairs(lang)
         elif source == "flores":
             pairs[lang] = parallel.flores_pairs(lang, pivot)
+        elif source == "task":
+            # Machine translation aligns on its own training pairs (paper table 1).
+            from xtransfer_bench.data import alma
+
+            pairs[lang] = alma.pairs(lang, "train")
         else:
-            raise ConfigError(f"align_source {source!r}: use tatoeba or flores.")
+            raise ConfigError(f"align_source {source!r}: use tatoeba, flores, or task (the MT training pairs).")
     return pairs
 
 

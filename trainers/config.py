@@ -23,10 +23,10 @@ class TrainConfig:
     mode: str = "sft"  # sft | midalign (task + alignment, alternating) | align (alignment only)
     model: str = "meta-llama/Meta-Llama-3-8B-Instruct"
     output_dir: str = "adapters/run"
-    task: str = "massive"  # massive | uner
+    task: str = "massive"  # massive | uner | wmt (ALMA X<->English)
     train_langs: list[str] = field(default_factory=lambda: ["ar", "en", "es", "ru", "zh"])
     # Alignment data (paper section 4.2 and table 1)
-    align_source: str = "tatoeba"  # tatoeba | flores
+    align_source: str = "tatoeba"  # tatoeba | flores | task (MT: its own training pairs)
     align_langs: list[str] = field(default_factory=lambda: ["cy", "jv", "ja", "sw", "tl"])
     align_pivot: str = "en"
     align_layer: str | int = "middle"  # middle | bottom | top | 1..num_layers (hidden_states index)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from xtransfer_bench import prompts
+from xtransfer_bench import languages, prompts
+from xtransfer_bench.data import alma
 from xtransfer_bench.trainers.config import ConfigError
 
 IGNORE = -100
@@ -25,22 +26,44 @@ def uner_messages(doc: dict) -> list[dict]:
     return [{"role": "user", "content": doc["prompt"]}, {"role": "assistant", "content": doc["target"]}]
 
 
-TASKS: dict[str, tuple[str, Callable[[dict], list[dict]]]] = {
-    "massive": ("xtransfer_bench.data.massive", massive_messages),
-    "uner": ("xtransfer_bench.data.uner", uner_messages),
+def wmt_messages(doc: dict) -> list[dict]:
+    return prompts.translation_messages(
+        doc["source"], languages.get(doc["src_lang"]).name, languages.get(doc["tgt_lang"]).name, answer=doc["target"]
+    )
+
+
+def _load_docs(module: str):
+    def load(lang: str, split: str) -> list[dict]:
+        import importlib
+
+        return list(importlib.import_module(module).load(lang, split))
+
+    return load
+
+
+def _translation_docs(lang: str, split: str) -> list[dict]:
+    """Both directions of ALMA's X-English pairs (the middle-layer paper's MT training)."""
+    docs = []
+    for source, english in alma.pairs(lang, split):
+        docs.append({"src_lang": lang, "tgt_lang": "en", "source": source, "target": english})
+        docs.append({"src_lang": "en", "tgt_lang": lang, "source": english, "target": source})
+    return docs
+
+
+TASKS: dict[str, tuple[Callable[[str, str], list[dict]], Callable[[dict], list[dict]]]] = {
+    "massive": (_load_docs("xtransfer_bench.data.massive"), massive_messages),
+    "uner": (_load_docs("xtransfer_bench.data.uner"), uner_messages),
+    "wmt": (_translation_docs, wmt_messages),
 }
 DEV_SPLIT = "validation"
 
 
 def load_task_docs(task: str, langs: list[str], split: str, limit: int | None = None) -> list[dict]:
-    import importlib
-
     if task not in TASKS:
         raise ConfigError(f"Unknown training task {task!r}; trainable tasks: {', '.join(TASKS)}.")
-    loader = importlib.import_module(TASKS[task][0])
     docs = []
     for lang in langs:
-        rows = list(loader.load(lang, split))
+        rows = TASKS[task][0](lang, split)
         if not rows:
             raise ConfigError(f"{task} {split} has no examples for {lang}.")
         docs.extend(rows[:limit] if limit else rows)
