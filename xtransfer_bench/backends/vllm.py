@@ -151,10 +151,10 @@ class MultiAdapterVLLM(AdapterFanOut, TemplateLM):
             )
         if soft:
             engine["enable_prompt_embeds"] = True
-        # vLLM schedules its own batches; a batch size given to lm-eval caps them.
-        cap = max_batch_size or (int(batch_size) if str(batch_size).isdigit() else None)
-        if cap:
-            engine.setdefault("max_num_seqs", int(cap))
+        # vLLM schedules its own batches over all requests at once, so lm-eval's
+        # --batch_size (1 unless given) is not a cap; --max_batch_size is.
+        if max_batch_size:
+            engine.setdefault("max_num_seqs", int(max_batch_size))
 
         from vllm import LLM
         from vllm.lora.request import LoRARequest
