@@ -157,8 +157,8 @@ def main() -> None:
             if "same" not in skip and k > 1:
                 row[f"{engine}_k_separate_s"] = round(sum(run([p]) for p in adapters[:k]), 1)
         # lm-eval's vllm model hands vLLM --batch_size requests per call: auto = all at once, its best.
-    peers = {"hf1": ("hf", "--batch_size", "1"), "hfbig": ("hf", "--batch_size", str(args.big_batch)),
-             "vllm": ("vllm", "--batch_size", "auto")}
+        peers = {"hf1": ("hf", "--batch_size", "1"), "hfbig": ("hf", "--batch_size", str(args.big_batch)),
+                 "vllm": ("vllm", "--batch_size", "auto")}
         for label, (backend, *batch) in peers.items():
             if label in skip or (backend == "vllm" and not importlib.util.find_spec("vllm")):
                 continue
