@@ -112,6 +112,20 @@ def test_translation_trains_both_directions_and_aligns_on_its_own_pairs(tiny_mod
     assert set(record["data_sha256"]) == {"task_train", "task_dev", "align_train", "align_dev"}
 
 
+def test_training_stops_when_the_dev_loss_stops_improving(tiny_model, data_env, tmp_path):
+    """A learning rate of 3 ruins the model at once; with patience 2 and an
+    evaluation every step, training ends long before max_steps and the saved
+    adapter is the best checkpoint's."""
+    config = load_config(None, [], mode="sft", model=str(tiny_model), output_dir=str(tmp_path / "stop"),
+                         learning_rate=3.0, warmup_ratio=0.0, max_steps=20, patience=2, **{**SMALL, "eval_steps": 1})
+    output = train(config)
+    record = json.loads((output / "run_record.json").read_text())
+    dev = [row["eval_loss"] for row in record["log_history"] if "eval_loss" in row]
+    assert record["steps"] < 20
+    assert min(dev) == record["best_dev_loss"] and dev.index(min(dev)) == len(dev) - 3  # then two without improvement
+    assert record["best_checkpoint"].endswith(f"checkpoint-{dev.index(min(dev)) + 1}")
+
+
 class _Interrupt(Exception):
     pass
 
