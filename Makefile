@@ -50,4 +50,4 @@ test: $(STAMP) install-vllm
 	$(PY) -m pytest -q
 
 clean:
-	rm -rf $(VENV) demo-results .pytest_cache
+	rm -rf $(VENV) demo-results e2e-run .pytest_cache
