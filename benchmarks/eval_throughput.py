@@ -73,23 +73,17 @@ def mixing_cost(engine: str, model: Path, adapters: list[Path], contexts: list[s
 
     spec = ";".join(f"l{i}:{p}" for i, p in enumerate(adapters))
     if engine == "xtransfer-hf":
-        from lm_eval.models.huggingface import HFLM
-
-        from xtransfer_bench.backends.hf import MultiAdapterHFLM, _AdapterContext, _Request
+        from xtransfer_bench.backends.hf import MultiAdapterHFLM
 
         lm = MultiAdapterHFLM(pretrained=str(model), adapters=spec, include_base=False, mix_adapters=True,
                               batch_size=len(contexts), device="cpu")
-
-        def generate(pending):
-            rows = [_Request((_AdapterContext(p.context, p.adapter), p.gen_kwargs)) for p in pending]
-            return HFLM.generate_until(lm, rows, disable_tqdm=True)
     else:
         from xtransfer_bench.backends.vllm import MultiAdapterVLLM
 
         lm = MultiAdapterVLLM(pretrained=str(model), adapters=spec, include_base=False, dtype="float32")
 
-        def generate(pending):
-            return lm._generate(pending, disable_tqdm=True)
+    def generate(pending):
+        return lm._generate(pending, disable_tqdm=True)
 
     gen_kwargs = {"until": [], "max_gen_toks": max_gen_toks, "do_sample": False}
     prompts = [lm.apply_chat_template([{"role": "user", "content": c}]) for c in contexts]

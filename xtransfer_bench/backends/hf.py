@@ -99,21 +99,22 @@ class MultiAdapterHFLM(AdapterFanOut, HFLM):
     # Generation -----------------------------------------------------------------
 
     def generate_until(self, requests, disable_tqdm: bool = False) -> list[str]:
-        def generate(pending):
-            rows = [_Request((_AdapterContext(p.context, p.adapter), p.gen_kwargs)) for p in pending]
-            # Mixed batches share one pass over the base weights between LoRA
-            # adapters; per-adapter batches take PEFT's single-adapter path.
-            mixable = {BASE} | {a.name for a in self.adapter_set if a.kind == LORA} if self.mix_adapters else set()
-            groups = [mixable] + [{name} for name in self.names if name not in mixable]
-            texts: dict[int, str] = {}
-            for group in groups:
-                batch = [(i, r) for i, r in enumerate(rows) if r.args[0].adapter in group]
-                if batch:
-                    outputs = HFLM.generate_until(self, [r for _, r in batch], disable_tqdm=disable_tqdm)
-                    texts.update({i: text for (i, _), text in zip(batch, outputs, strict=True)})
-            return [texts[i] for i in range(len(rows))]
+        return self.fan_out(requests, lambda pending: self._generate(pending, disable_tqdm))
 
-        return self.fan_out(requests, generate)
+    def _generate(self, pending, disable_tqdm: bool = False) -> list[str]:
+        """Texts for (context, gen_kwargs, adapter) items, through lm-eval's own batching."""
+        rows = [_Request((_AdapterContext(p.context, p.adapter), p.gen_kwargs)) for p in pending]
+        # Mixed batches share one pass over the base weights between LoRA
+        # adapters; per-adapter batches take PEFT's single-adapter path.
+        mixable = {BASE} | {a.name for a in self.adapter_set if a.kind == LORA} if self.mix_adapters else set()
+        groups = [mixable] + [{name} for name in self.names if name not in mixable]
+        texts: dict[int, str] = {}
+        for group in groups:
+            batch = [(i, r) for i, r in enumerate(rows) if r.args[0].adapter in group]
+            if batch:
+                outputs = HFLM.generate_until(self, [r for _, r in batch], disable_tqdm=disable_tqdm)
+                texts.update({i: text for (i, _), text in zip(batch, outputs, strict=True)})
+        return [texts[i] for i in range(len(rows))]
 
     def tok_batch_encode(self, strings, *args, **kwargs):
         self._row_adapters = [getattr(s, "adapter", self.active) for s in strings]
