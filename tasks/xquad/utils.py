@@ -8,10 +8,17 @@ from xtransfer_bench.demonstrations import attach_prompts
 from xtransfer_bench.metrics import qa
 
 
+ARTICLES = {"all": "test", "heldout": "heldout"}
+
+
 def load_docs(lang: str, demonstrations: str = "none", num_demonstrations: int | None = None,
-              demo_seed: int = 0, **_metadata) -> DatasetDict:
+              demo_seed: int = 0, articles: str = "all", **_metadata) -> DatasetDict:
     """custom_dataset hook: lm-eval passes dataset_kwargs plus --metadata."""
-    docs = attach_prompts("xquad", xquad.load(lang, "test"), lang, demonstrations, num_demonstrations, demo_seed)
+    if articles not in ARTICLES:
+        raise ValueError(f"articles={articles!r}: use all (every XQuAD question) or heldout "
+                         "(the articles outside the training fold that FT/TL/MTL/CL-ICP train on).")
+    split = ARTICLES[articles]
+    docs = attach_prompts("xquad", xquad.load(lang, split), lang, demonstrations, num_demonstrations, demo_seed)
     return DatasetDict({"test": docs})
 
 

@@ -1,11 +1,16 @@
 """XQuAD (Artetxe et al., 2020) extractive QA, and SQuAD v1.1 train as its English training pool.
 
 Splits here: "test" is XQuAD itself (its only split: 1190 questions per
-language, parallel across languages by SQuAD question id); "train" is SQuAD
-v1.1 train, English only, the training set XQuAD was built to be evaluated
-against. There is no target-language training set: demonstrations.py draws
-target-language demonstrations from XQuAD itself, outside the test question's
-article.
+language, parallel across languages by SQuAD question id). English "train" is
+SQuAD v1.1 train, the training set XQuAD was built to be evaluated against.
+XQuAD has no target-language training set, so trainers that need one (FT, TL,
+MTL, CL-ICP of the CL-ICP paper) split XQuAD by article: "train" outside
+English is the training fold (every other article in title order, 24 of 48),
+"heldout" the other 24 articles, on which such models are evaluated (the
+tasks' `articles: heldout` option). Folds are whole articles, so no test
+question shares a paragraph with a training question. demonstrations.py
+draws target-language demonstrations from XQuAD itself, outside the test
+question's article.
 
 Hub (default): `google/xquad`, config `xquad.<lang>`, split `validation`
 (Parquet on the hub, loads with datasets >= 4). Its rows are flat (id, context,
@@ -38,7 +43,7 @@ HUB_ID = "google/xquad"
 SQUAD_HUB_ID = "rajpurkar/squad"
 SQUAD_CONFIG = "plain_text"
 SQUAD_TRAIN_FILE = "train-v1.1.json"
-SPLITS = ("test", "train")
+SPLITS = ("test", "train", "heldout")
 
 
 def _row(lang: str, article: str, context: str, qa_id: str, question: str, answers: list[str]) -> dict:
@@ -91,16 +96,24 @@ def _from_hub_rows(rows: datasets.Dataset, lang: str, titles: dict[str, str] | N
     ]
 
 
+def training_fold(titles) -> set[str]:
+    """The article titles of the target-language training fold: every other
+    title in sorted order (the same articles in every language: titles are
+    SQuAD's English titles in all XQuAD files)."""
+    return set(sorted(set(titles))[::2])
+
+
 def load(lang: str, split: str = "test") -> datasets.Dataset:
-    """XQuAD questions of one language ("test"), or SQuAD v1.1 train ("train", English)."""
+    """XQuAD questions of one language: all ("test"), the training fold
+    ("train"; SQuAD v1.1 train for English) or the held-out fold ("heldout")."""
     language = languages.get(lang)
     if split not in SPLITS:
         raise ValueError(f"Unknown XQuAD split {split!r}; use one of {list(SPLITS)}.")
-    if split == "train" and language.iso != "en":
-        raise ValueError(
-            "XQuAD has no training data outside English (split 'train' is SQuAD v1.1 train). "
-            "Target-language demonstrations come from XQuAD itself (xtransfer_bench/demonstrations.py)."
-        )
+    if split != "test" and not (split == "train" and language.iso == "en"):
+        rows = load(language.iso, "test")
+        fold = training_fold(rows["article"])
+        keep = (lambda title: title in fold) if split == "train" else (lambda title: title not in fold)
+        return rows.filter(lambda row: keep(row["article"]))
     if split == "train":
         folder = local_benchmark_dir("squad")
         if folder is not None:
