@@ -84,9 +84,10 @@ def build_lora(model_dir: Path, folder: Path, seed: int = 1) -> Path:
     return folder
 
 
-def build_soft_prompt(model_dir: Path, folder: Path, num_virtual_tokens: int = 4, seed: int = 3) -> Path:
+def build_soft_prompt(model_dir: Path, folder: Path, num_virtual_tokens: int = 4, seed: int = 3, std: float = 20.0) -> Path:
     """A PEFT prompt-tuning adapter with large random virtual tokens, so that
-    it changes the tiny model's greedy outputs."""
+    it changes the tiny model's greedy outputs (std 20 overrides the input
+    entirely; std 1 leaves the outputs depending on it)."""
     import torch
     from peft import PromptTuningConfig, TaskType, get_peft_model
     from transformers import AutoModelForCausalLM
@@ -96,6 +97,6 @@ def build_soft_prompt(model_dir: Path, folder: Path, num_virtual_tokens: int = 4
     peft_model = get_peft_model(base, PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=num_virtual_tokens))
     with torch.no_grad():
         for parameter in peft_model.prompt_encoder.parameters():
-            parameter.normal_(0.0, 20.0)
+            parameter.normal_(0.0, std)
     peft_model.save_pretrained(folder)
     return folder

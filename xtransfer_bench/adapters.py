@@ -6,8 +6,26 @@ import json
 from pathlib import Path
 
 
+# Written by the CL-ICP (S) trainer next to a soft prompt trained with the
+# representation shift: {"layer_to": i, "layer_back": j} (decoder layers, from 1).
+SHIFT_FILE = "xtransfer_shift.json"
+
+
 class AdapterError(ValueError):
     pass
+
+
+def read_shift(folder: str | Path) -> tuple[int, int] | None:
+    """(L_to, L_back) of an adapter trained with the representation shift, else None."""
+    file = Path(folder) / SHIFT_FILE
+    if not file.is_file():
+        return None
+    try:
+        layers = json.loads(file.read_text(encoding="utf-8"))
+        to, back = int(layers["layer_to"]), int(layers["layer_back"])
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise AdapterError(f"{file} is not a shift record {{\"layer_to\": i, \"layer_back\": j}} ({error}).") from None
+    return to, back
 
 
 def check_adapter(adapter: str) -> None:

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from xtransfer_bench.adapters import AdapterError, check_adapter
+from xtransfer_bench.adapters import SHIFT_FILE, AdapterError, check_adapter, read_shift
 
 BASE = "base"
 LORA = "LORA"
@@ -44,17 +44,22 @@ class Adapter:
         return str(self.config().get("peft_type", LORA))
 
     @property
+    def shift_layers(self) -> tuple[int, int] | None:
+        """(L_to, L_back) when trained with CL-ICP's representation shift."""
+        return read_shift(self.path)
+
+    @property
     def rank(self) -> int:
         config = self.config()
         return max([int(config.get("r") or 0), *map(int, (config.get("rank_pattern") or {}).values())])
 
     def fingerprint(self) -> str:
-        """sha256 over the adapter's config and weights files (hub ids: the id)."""
+        """sha256 over the adapter's config, weights and shift files (hub ids: the id)."""
         folder = Path(self.path)
         if not folder.is_dir():
             return f"hub:{self.path}"
         digest = hashlib.sha256()
-        for file in sorted(p for p in folder.iterdir() if p.name.startswith("adapter_")):
+        for file in sorted(p for p in folder.iterdir() if p.name.startswith("adapter_") or p.name == SHIFT_FILE):
             digest.update(file.name.encode())
             digest.update(file.read_bytes())
         return digest.hexdigest()[:16]
@@ -93,11 +98,27 @@ def parse_adapters(spec: str | None) -> list[Adapter]:
     return adapters
 
 
+SHIFT_MODES = ("auto", "off")
+
+
+def check_shift_mode(shift: str) -> str:
+    if shift not in SHIFT_MODES:
+        raise ValueError(f"shift={shift!r}: use auto (apply the representation shift of adapters trained with it) or off.")
+    return shift
+
+
 def check_compatible(
-    adapters: list[Adapter], base_model: str, engine: str = "xtransfer-hf", max_lora_rank: int | None = None
+    adapters: list[Adapter], base_model: str, engine: str = "xtransfer-hf", max_lora_rank: int | None = None,
+    shift: str = "auto",
 ) -> None:
     """Refuse, before the engine loads, adapters that cannot serve this base model."""
     for adapter in adapters:
+        if engine == "xtransfer-vllm" and check_shift_mode(shift) == "auto" and adapter.shift_layers:
+            raise AdapterError(
+                f"Adapter {adapter.name!r} was trained with CL-ICP's representation shift (layers "
+                f"{adapter.shift_layers}), which needs forward hooks that vLLM does not run. Evaluate it with "
+                "--model xtransfer-hf, or pass shift=off to run the soft prompt without the shift."
+            )
         config = adapter.config()
         trained_on = config.get("base_model_name_or_path")
         if trained_on and Path(str(trained_on)).name != Path(base_model).name and trained_on != base_model:

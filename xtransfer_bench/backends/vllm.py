@@ -92,11 +92,13 @@ class MultiAdapterVLLM(AdapterFanOut, TemplateLM):
         kv_cache_memory_bytes: int | None = None,
         enforce_eager: bool | None = None,
         device: str | None = None,  # lm-eval's --device; vLLM picks its own
+        shift: str = "auto",  # off: serve shift-trained soft prompts without their shift
         **engine_kwargs,
     ):
         super().__init__()
         self.adapter_set = parse_adapters(adapters)
-        check_compatible(self.adapter_set, str(pretrained), engine="xtransfer-vllm", max_lora_rank=max_lora_rank)
+        check_compatible(self.adapter_set, str(pretrained), engine="xtransfer-vllm", max_lora_rank=max_lora_rank,
+                         shift=shift)
         self._init_fan_out(include_base, active)
         self.pretrained = str(pretrained)
         self._max_length = int(max_model_len or max_length or 0) or None
