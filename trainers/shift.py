@@ -18,7 +18,25 @@ import contextlib
 
 import torch
 
+from xtransfer_bench import prompts
 from xtransfer_bench.trainers.alignment import decoder_layers
+
+
+def token_mask(offsets, spans) -> list[bool]:
+    """Per token (character offsets from a fast tokenizer): does it overlap
+    one of the character spans? Special tokens (empty offsets) never do."""
+    return [end > start and any(start < span_end and end > span_start for span_start, span_end in spans)
+            for start, end in offsets]
+
+
+def shift_masks(text: str, offsets) -> tuple[list[bool], list[bool]] | None:
+    """(demonstration mask, target mask) of a tokenised in-context prompt, or
+    None when it has no demonstrations to shift towards."""
+    spans = prompts.in_context_spans(text)
+    if spans is None or not spans[0]:
+        return None
+    demos, _, target = spans
+    return token_mask(offsets, demos), token_mask(offsets, [target])
 
 
 def span_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -73,6 +91,8 @@ class RepresentationShift:
             demo = torch.nn.functional.pad(self.demo_mask, (pad, 0)).to(hidden.device)
             target = torch.nn.functional.pad(self.target_mask, (pad, 0)).to(hidden.device)
             delta = span_mean(hidden, demo) - span_mean(hidden, target)
+            # Rows without demonstrations or without a target (padding rows) stay as they are.
+            delta = delta * (demo.any(1) & target.any(1)).unsqueeze(-1).to(delta.dtype)
             if not towards_demo:
                 delta = -delta
             self.last_deltas[layer] = delta.detach()

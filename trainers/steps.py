@@ -25,12 +25,14 @@ class Step:
     micro_batches: list  # task: lists of example indices; align: lists of (x, pivot) pairs
 
 
-def task_steps(num_examples: int, effective_batch: int, micro_batch: int, epochs: int, seed: int, world_size: int = 1) -> list[list[Step]]:
-    """Per optimizer step, one Step per process; examples reshuffled every epoch."""
+def task_steps(num_examples: int, effective_batch: int, micro_batch: int, epochs: int, seed: int, world_size: int = 1,
+               offset: int = 0) -> list[list[Step]]:
+    """Per optimizer step, one Step per process; examples (indices offset..offset+n-1)
+    reshuffled every epoch."""
     rng = random.Random(seed)
     steps = []
     for _ in range(epochs):
-        order = list(range(num_examples))
+        order = list(range(offset, offset + num_examples))
         rng.shuffle(order)
         for start in range(0, num_examples, effective_batch):
             chunk = order[start:start + effective_batch]
@@ -77,17 +79,23 @@ class PlanDataset(torch.utils.data.Dataset):
         return {"kind": step.kind, "micro": micro}
 
 
+SPAN_MASKS = ("demo_mask", "target_mask")  # CL-ICP examples: tokens of x_d and x_t
+
+
 def pad_task(examples: list[dict], pad_id: int) -> dict:
     width = max(len(e["input_ids"]) for e in examples)
     ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
     labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
     mask = torch.zeros((len(examples), width), dtype=torch.long)
+    spans = {key: torch.zeros((len(examples), width), dtype=torch.bool) for key in SPAN_MASKS if key in examples[0]}
     for row, example in enumerate(examples):  # right padding: labels mask the pads
         n = len(example["input_ids"])
         ids[row, :n] = torch.tensor(example["input_ids"])
         labels[row, :n] = torch.tensor(example["labels"])
         mask[row, :n] = 1
-    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+        for key, values in spans.items():
+            values[row, :n] = torch.tensor(example[key])
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels, **spans}
 
 
 def encode_pairs(tokenizer, pairs: list[tuple[str, str]], max_length: int) -> dict:

@@ -1,5 +1,8 @@
-"""Train a LoRA adapter: task SFT, middle-layer alignment (task and alignment
-steps alternating), or alignment only. transformers' Trainer does the
+"""Train an adapter (LoRA or soft prompt) or a full model: task SFT,
+middle-layer alignment (task and alignment steps alternating), alignment
+only, and the cross-lingual transfer modes of the CL-ICP paper (FT, TL, MTL,
+CL-ICP with or without representation shift; trainers/transfer.py).
+transformers' Trainer does the
 optimiser, the inverse-sqrt schedule, checkpoints, resuming, early stopping
 and multi-GPU (accelerate: `accelerate launch` and its DeepSpeed/FSDP
 configs work unchanged); this module supplies the objectives and the plan of
@@ -8,6 +11,7 @@ steps (trainers/steps.py).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -19,16 +23,20 @@ import torch
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
 from xtransfer_bench.trainers import alignment, steps
-from xtransfer_bench.trainers.config import TrainConfig
+from xtransfer_bench.trainers.config import TRANSFER_MODES, ConfigError, TrainConfig
+from xtransfer_bench.adapters import SHIFT_FILE
+from xtransfer_bench.trainers.shift import RepresentationShift
 from xtransfer_bench.trainers.task_data import DEV_SPLIT, encode_docs, load_task_docs
+from xtransfer_bench.trainers.transfer import transfer_phases
 
 
 class XTransferTrainer(Trainer):
     """One dataset item = one optimizer step of one objective (for this process)."""
 
-    def __init__(self, *args, config: TrainConfig, align_layer: int, dev_sets: dict, **kwargs):
+    def __init__(self, *args, config: TrainConfig, align_layer: int, dev_sets: dict,
+                 shift: RepresentationShift | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.config, self.align_layer, self.dev_sets = config, align_layer, dev_sets
+        self.config, self.align_layer, self.dev_sets, self.shift = config, align_layer, dev_sets, shift
         self._recent: dict[str, list[float]] = {"task": [], "align": []}
 
     def _get_train_sampler(self, *args, **kwargs):
@@ -37,7 +45,11 @@ class XTransferTrainer(Trainer):
 
     def micro_loss(self, model, kind: str, batch: dict) -> torch.Tensor:
         if kind == "task":
-            return model(**batch, use_cache=False).loss
+            demo, target = (batch.pop(key, None) for key in steps.SPAN_MASKS)
+            if self.shift is None or demo is None:
+                return model(**batch, use_cache=False).loss
+            with self.shift.spans(demo, target):
+                return model(**batch, use_cache=False).loss
         source = alignment.pooled_states(model, batch["src_ids"], batch["src_mask"], self.align_layer)
         target = alignment.pooled_states(model, batch["tgt_ids"], batch["tgt_mask"], self.align_layer)
         return alignment.info_nce(source, target, self.config.temperature)
@@ -68,7 +80,7 @@ class XTransferTrainer(Trainer):
     @torch.no_grad()
     def dev_loss(self, kind: str) -> float:
         self.model.eval()
-        losses = [self.micro_loss(self.model, kind, self._prepare_inputs(batch)).item() for batch in self.dev_sets[kind]]
+        losses = [self.micro_loss(self.model, kind, self._prepare_inputs(dict(batch))).item() for batch in self.dev_sets[kind]]
         return sum(losses) / len(losses)
 
     def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval"):
@@ -99,14 +111,39 @@ def num_layers_of(model_name: str) -> int:
 
 
 def build_model(config: TrainConfig):
-    from peft import LoraConfig, get_peft_model
+    """The base model with a fresh LoRA, a fresh soft prompt (PEFT prompt
+    tuning, base weights frozen), or every weight trainable (tuning=full)."""
+    from peft import LoraConfig, PromptTuningConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
     dtype = torch.bfloat16 if config.bf16 else torch.float32
     model = AutoModelForCausalLM.from_pretrained(config.model, dtype=dtype)
-    lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-                      target_modules=config.lora_targets, task_type="CAUSAL_LM")
-    return get_peft_model(model, lora)
+    if config.tuning == "full":
+        return model
+    if config.tuning == "prompt":
+        adapter = PromptTuningConfig(task_type="CAUSAL_LM", num_virtual_tokens=config.num_virtual_tokens,
+                                     prompt_tuning_init=config.prompt_init)
+    else:
+        adapter = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+                             target_modules=config.lora_targets, task_type="CAUSAL_LM")
+    return get_peft_model(model, adapter)
+
+
+def shift_layer_indices(config: TrainConfig, num_layers: int) -> tuple[int, int] | None:
+    """(L_to, L_back) as decoder layer numbers 1..num_layers, or None without shift."""
+    if not config.shift:
+        return None
+    to, back = (alignment.resolve_layer(layer, num_layers) for layer in config.shift_layers)
+    if not to < back:
+        raise ConfigError(f"shift_layers {config.shift_layers} resolve to L_to={to}, L_back={back}; L_to must be below L_back.")
+    return to, back
+
+
+def task_phases(config: TrainConfig, split: str) -> list[list[dict]]:
+    if config.mode in TRANSFER_MODES:
+        return transfer_phases(config, split)
+    limit = config.limit_train_examples if split == "train" else config.limit_dev_examples
+    return [load_task_docs(config.task, config.train_langs, split, limit)]
 
 
 def prepare(config: TrainConfig, tokenizer, num_layers: int, world_size: int = 1):
@@ -114,14 +151,18 @@ def prepare(config: TrainConfig, tokenizer, num_layers: int, world_size: int = 1
     layer = alignment.resolve_layer(config.align_layer, num_layers) if config.uses_alignment else 0
     task_examples, plan_task, dev_sets, hashes = [], [], {}, {}
     if config.uses_task:
-        docs = load_task_docs(config.task, config.train_langs, "train", config.limit_train_examples)
-        task_examples = encode_docs(tokenizer, config.task, docs, config.max_length)
-        dev_docs = load_task_docs(config.task, config.train_langs, DEV_SPLIT, config.limit_dev_examples)
-        dev_examples = encode_docs(tokenizer, config.task, dev_docs, config.max_length)
-        dev_sets["task"] = [steps.pad_task(dev_examples[i:i + config.micro_batch], tokenizer.pad_token_id)
-                            for i in range(0, len(dev_examples), config.micro_batch)]
-        plan_task = steps.task_steps(len(task_examples), config.effective_batch, config.micro_batch,
-                                     config.max_epochs, config.seed, world_size)
+        for phase in task_phases(config, "train"):  # tl: dominant language, then targets
+            encoded = encode_docs(tokenizer, config.task, phase, config.max_length, config.demo_loss)
+            plan_task += steps.task_steps(len(encoded), config.effective_batch, config.micro_batch,
+                                          config.max_epochs, config.seed, world_size, offset=len(task_examples))
+            task_examples += encoded
+        if not task_examples:
+            raise ConfigError(f"No {config.task} training examples for mode {config.mode}.")
+        dev_examples = [example for phase in task_phases(config, DEV_SPLIT)
+                        for example in encode_docs(tokenizer, config.task, phase, config.max_length, config.demo_loss)]
+        if dev_examples:  # XQuAD and XCOPA have no dev split: fixed epochs
+            dev_sets["task"] = [steps.pad_task(dev_examples[i:i + config.micro_batch], tokenizer.pad_token_id)
+                                for i in range(0, len(dev_examples), config.micro_batch)]
         hashes["task_train"] = digest(task_examples)
         hashes["task_dev"] = digest(dev_examples)
     plan_align = []
@@ -155,11 +196,15 @@ def train(config: TrainConfig, resume: bool = False, callbacks: list | None = No
     world_size = int(os.environ.get("WORLD_SIZE", 1))
     # Config, data and plan are checked before the model loads.
     tokenizer = build_tokenizer(config)
-    layer, task_examples, plan, dev_sets, hashes = prepare(config, tokenizer, num_layers_of(config.model), world_size)
+    num_layers = num_layers_of(config.model)
+    shift_layers = shift_layer_indices(config, num_layers)
+    layer, task_examples, plan, dev_sets, hashes = prepare(config, tokenizer, num_layers, world_size)
     set_seed(config.seed)  # the LoRA initialisation, before Trainer seeds its own RNGs
     model = build_model(config)
+    shift = RepresentationShift(model, *shift_layers) if shift_layers else None
     output = Path(config.output_dir)
     total_steps = len(plan)
+    evaluates = bool(dev_sets)
     args = TrainingArguments(
         output_dir=str(output),
         per_device_train_batch_size=1,
@@ -168,13 +213,14 @@ def train(config: TrainConfig, resume: bool = False, callbacks: list | None = No
         learning_rate=config.learning_rate,
         lr_scheduler_type=config.lr_scheduler,
         warmup_steps=math.ceil(config.warmup_ratio * total_steps),
-        eval_strategy="steps",
+        eval_strategy="steps" if evaluates else "no",
         eval_steps=config.eval_steps,
         save_strategy="steps",
         save_steps=config.eval_steps,
         save_total_limit=config.save_total_limit,
-        load_best_model_at_end=True,
-        metric_for_best_model="eval_loss",
+        # patience 0 or no dev set: fixed epochs, the last model is the result.
+        load_best_model_at_end=evaluates and config.patience > 0,
+        metric_for_best_model="eval_loss" if evaluates else None,
         greater_is_better=False,
         logging_steps=1 if total_steps < 50 else 10,
         report_to=[],
@@ -191,16 +237,22 @@ def train(config: TrainConfig, resume: bool = False, callbacks: list | None = No
         train_dataset=steps.PlanDataset(plan, task_examples, tokenizer, config.max_length),
         # Dev losses are computed by XTransferTrainer.evaluate from dev_sets;
         # Trainer only needs to know that there is something to evaluate.
-        eval_dataset=next(iter(dev_sets.values())),
+        eval_dataset=next(iter(dev_sets.values())) if evaluates else None,
         data_collator=lambda items: items[0],
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=config.patience), *(callbacks or [])],
+        callbacks=[*([EarlyStoppingCallback(early_stopping_patience=config.patience)] if args.load_best_model_at_end else []),
+                   *(callbacks or [])],
         config=config,
         align_layer=layer,
         dev_sets=dev_sets,
+        shift=shift,
     )
-    result = trainer.train(resume_from_checkpoint=True if resume else None)
+    with shift.attached() if shift else contextlib.nullcontext():
+        result = trainer.train(resume_from_checkpoint=True if resume else None)
     trainer.save_model(str(output))
     tokenizer.save_pretrained(str(output))
+    if shift_layers:
+        # Read by xtransfer-hf, which applies the same shift at inference.
+        (output / SHIFT_FILE).write_text(json.dumps({"layer_to": shift_layers[0], "layer_back": shift_layers[1]}) + "\n")
     write_run_record(output, config, hashes, layer, trainer, result)
     return output
 
@@ -219,6 +271,7 @@ def write_run_record(output: Path, config: TrainConfig, hashes: dict, layer: int
     record = {
         "config": config.to_dict(),
         "align_layer_index": layer or None,
+        "shift_layers": json.loads((output / SHIFT_FILE).read_text()) if (output / SHIFT_FILE).is_file() else None,
         "versions": versions,
         "data_sha256": hashes,
         "prompts_sha256": digest(Path(prompts.__file__).read_text(encoding="utf-8")),

@@ -87,6 +87,11 @@ def check_mode(mode: str) -> str:
     return mode
 
 
+def exclusion_key(benchmark: str) -> str:
+    """The field a demonstration must not share with its test item (besides parallel_id)."""
+    return _POOLS[benchmark][3]
+
+
 def pools(benchmark: str, lang: str, mode: str = "mixed") -> Pools:
     """The benchmark's pools for test language `lang`; only those `mode` uses are loaded."""
     if benchmark not in _POOLS:

@@ -234,3 +234,42 @@ def xnli_messages(doc: dict[str, Any], demonstrations=(), answer: str | None = N
 
 
 DEMONSTRATION_MESSAGES = {"xquad": xquad_messages, "xcopa": xcopa_messages, "xnli": xnli_messages}
+
+
+# Where demonstrations and the question sit in a rendered prompt: CL-ICP's
+# representation shift (trainers/shift.py) moves the question's tokens towards
+# the demonstrations', in training and in xtransfer-hf at inference, and both
+# find the spans in the text alone with this one parser. Every block starts a
+# line with its first field label; a demonstration block's question part
+# x_d runs to its answer cue, its answer y_d follows the cue.
+BLOCK_LABELS = ("Context: ", "Premise: ")
+
+
+def in_context_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]], tuple[int, int]] | None:
+    """Character spans in `text` (a rendered prompt, with or without an answer
+    after it): (demonstration questions x_d, demonstration answers y_d, the
+    question x_t), each question up to and including its "Answer:" cue. None
+    when the text holds no question block."""
+    starts = sorted(
+        i for label in BLOCK_LABELS for i in _find_all(text, label) if i == 0 or text[i - 1] == "\n"
+    )
+    blocks = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(text)
+        cue = text.find("\n" + ANSWER_CUE, start, end)
+        if cue < 0:
+            return None
+        blocks.append((start, cue + 1 + len(ANSWER_CUE), end))
+    if not blocks:
+        return None
+    demos = [(start, cue) for start, cue, _ in blocks[:-1]]
+    answers = [(cue, len(text[:end].rstrip())) for _, cue, end in blocks[:-1]]
+    start, cue, _ = blocks[-1]
+    return demos, answers, (start, cue)
+
+
+def _find_all(text: str, part: str):
+    i = text.find(part)
+    while i >= 0:
+        yield i
+        i = text.find(part, i + 1)
