@@ -1,0 +1,6 @@
+"""Representation diagnostics: layer-wise translation retrieval (middle-layer
+paper, section 2) and cosine deviation (CL-ICP paper, appendix B.1)."""
+
+
+class AnalysisError(ValueError):
+    """Settings the diagnostic cannot run with; the message names the fix."""
