@@ -8,7 +8,8 @@ the cosine matrix for each direction anew.
 
 Random float16 states of SmolLM2's shape stand in for real ones (the cost
 does not depend on the values); both implementations must agree exactly on
-every accuracy, which the script checks before it reports the ratio.
+every accuracy (the same count of right answers), which the script checks
+before it reports the ratio.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def main() -> None:
     generator = torch.Generator().manual_seed(0)
     shared = torch.randn(args.layers, args.sentences, args.hidden, generator=generator)
     # Translations share a component, so accuracies are neither 0 nor 100.
-    states = {f"l{i}": (shared + 5.0 * torch.randn(shared.shape, generator=generator)).half() for i in range(args.langs)}
+    states = {f"l{i}": (shared + 3.0 * torch.randn(shared.shape, generator=generator)).half() for i in range(args.langs)}
 
     start = time.perf_counter()
     batched = retrieval.pair_accuracies(states, "margin", 4)
@@ -62,7 +63,8 @@ def main() -> None:
     plain_seconds = time.perf_counter() - start
 
     worst = max(abs(a - b) for pair in plain for a, b in zip(plain[pair], batched[pair].tolist()))
-    assert worst == 0.0, f"implementations disagree by {worst} points"
+    # One sentence is 100/N points; anything far below that is float rounding of the same count.
+    assert worst < 1e-3, f"implementations disagree by {worst} points"
     pairs = args.langs * (args.langs - 1)
     mean = sum(sum(v) for v in plain.values()) / (pairs * args.layers)
     print(f"{args.langs} languages ({pairs} directed pairs) x {args.sentences} sentences x {args.layers} layers x "

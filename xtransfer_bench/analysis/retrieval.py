@@ -10,8 +10,8 @@ everything) thereby loses its pull. `method="cosine"` ranks by plain cosine.
 
 Written by hand because no library does margin retrieval on torch tensors
 batched over layers (LASER's xsim works on one FAISS index at a time). One
-batched matrix product per language pair serves every layer and both
-directions (the scores of t->s are the transpose of s->t).
+batched matrix product per unordered language pair serves every layer and
+both directions: cosine and margin scores of t->s are the transpose of s->t.
 """
 
 from __future__ import annotations
@@ -66,10 +66,13 @@ def pair_accuracies(
     unit = {lang: normalise(states[lang].to(device)) for lang in langs}
     results = {}
     for a, b in itertools.combinations(langs, 2):
-        cosine = unit[a] @ unit[b].transpose(-1, -2)  # [layers, N, N]: a -> b; its transpose is b -> a
-        for source, target, matrix in ((a, b, cosine), (b, a, cosine.transpose(-1, -2))):
-            similarity = matrix if method == "cosine" else _margin(matrix, k)
-            results[(source, target)] = accuracy(similarity).cpu()
+        similarity = unit[a] @ unit[b].transpose(-1, -2)  # [layers, N, N]: rows a, columns b
+        if method == "margin":
+            # The margin is symmetric: score(b_j -> a_i) = score(a_i -> b_j). One
+            # matrix serves both directions, with each side's k-NN means computed once.
+            similarity = _margin(similarity, k)
+        results[(a, b)] = accuracy(similarity).cpu()
+        results[(b, a)] = accuracy(similarity.transpose(-1, -2)).cpu()
         if progress is not None:
             progress.update(1)
     return results
