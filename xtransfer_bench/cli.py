@@ -294,6 +294,29 @@ def build_parser() -> argparse.ArgumentParser:
                        help="leave the first token out of the mean (BOS, or a first token with outsized states)")
     align.add_argument("--cosine-deviation", default=None, metavar="SRC,TGT",
                        help="also the cosine deviation of this language pair per layer (CL-ICP appendix B.1)")
+    board = commands.add_parser(
+        "leaderboard",
+        help="lm-eval results files -> leaderboard CSVs, Markdown and an HTML page, beside the published numbers",
+        description="Read every results_*.json under --results (any lm-eval model), lay the scores out like the "
+        "papers' tables (per-language columns, supervised / transfer / aligned means, deltas against --baseline) "
+        "beside the papers' published rows, and write tidy.csv, <benchmark>_<metric>.csv, leaderboard.md and "
+        "index.html to --out. Runs whose task versions or metric signatures differ are shown apart, with a warning.",
+        epilog=textwrap.dedent(
+            """\
+            examples:
+              xtransfer-bench leaderboard --results results/ --out board
+              xtransfer-bench leaderboard --results runs/sft runs/aligned --baseline "Meta-Llama-3-8B-Instruct/sft" --out board
+              xtransfer-bench leaderboard --results results/ --reference none --out board   # without published rows
+            """
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    board.add_argument("--results", nargs="+", required=True, help="folders (searched recursively) or results files")
+    board.add_argument("--out", default="leaderboard-out", help="output folder")
+    board.add_argument("--baseline", default=None, help='row for the deltas: "model/adapter", e.g. "Qwen2.5-7B-Instruct/base"')
+    board.add_argument("--reference", default="all", help="published tables to show: all (default), none, or names "
+                       "of leaderboard/reference/*.csv, comma-separated (middle_layer, cl_icp)")
+    board.add_argument("--no-html", action="store_true", help="skip index.html")
     demo = commands.add_parser("demo", help="evaluate the default model on MASSIVE, offline if need be")
     demo.add_argument("--limit", type=int, default=None, help="examples per language (default: all)")
     demo.add_argument("--output_path", default="demo-results", help="where lm-eval writes results")
@@ -373,6 +396,15 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}: mean retrieval accuracy over {summary['pairs']} pairs at even layers "
                       f"{result['summary_even_layers']:.1f}%, best layer {result['best_layer']}")
             print(f"written to {args.out}: retrieval.csv, summary.json, retrieval_by_layer.png, retrieval_heatmap.png")
+        elif args.command == "leaderboard":
+            from xtransfer_bench.leaderboard.build import build
+
+            reference = None if args.reference == "all" else [] if args.reference == "none" else \
+                [name.strip() for name in args.reference.split(",") if name.strip()]
+            built = build(args.results, args.out, args.baseline, reference, html=not args.no_html)
+            for warning in built["warnings"]:
+                print(f"warning: {warning}", file=sys.stderr)
+            print(f"{len(built['tables'])} tables written to {args.out}: " + ", ".join(p.name for p in built["files"]))
         elif args.command == "demo":
             from xtransfer_bench.demo import run_demo
 
@@ -386,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         # what to fix; a traceback would only hide that line.
         from xtransfer_bench.adapters import AdapterError
         from xtransfer_bench.analysis import AnalysisError
+        from xtransfer_bench.leaderboard.results import ResultsError
         from xtransfer_bench.data import DataNotFoundError
         from xtransfer_bench.languages import UnknownLanguageError
         from xtransfer_bench.data.parallel import ParallelDataError
@@ -393,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         from xtransfer_bench.trainers.config import ConfigError
 
         if isinstance(error, (AdapterError, DataNotFoundError, UnknownLanguageError, PredictionsError, PermissionError,
-                              FileExistsError, ParallelDataError, ConfigError, AnalysisError)):
+                              FileExistsError, ParallelDataError, ConfigError, AnalysisError, ResultsError)):
             print(f"xtransfer-bench: error: {error}", file=sys.stderr)
             return 2
         raise

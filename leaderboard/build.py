@@ -1,0 +1,35 @@
+"""`xtransfer-bench leaderboard`: results folders in, leaderboard files out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xtransfer_bench.leaderboard import results, tables, write
+
+
+def build(results_dirs: list[str], out: str | Path, baseline: str | None = None,
+          reference: list[str] | None = None, html: bool = True) -> dict:
+    """Write tidy.csv, <benchmark>_<metric>.csv, leaderboard.md (and index.html)
+    to `out`; returns the paths and the warnings."""
+    scores = results.read_results(results_dirs)
+    if not scores:
+        raise results.ResultsError(f"No xtransfer task scores in {', '.join(map(str, results_dirs))}.")
+    published = results.read_reference(reference) if reference != [] else []
+    ours = {s.benchmark for s in scores}
+    everything = scores + [s for s in published if s.benchmark in ours]
+    warnings: list[str] = []
+    built = tables.tables(everything, baseline, warnings)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = [write.write_tidy(everything, folder / "tidy.csv")]
+    files += [write.write_wide(table, folder / f"{table.benchmark}_{table.metric}.csv") for table in built]
+    sections = [write.markdown(table) for table in built]
+    if warnings:
+        sections.append("### Warnings\n\n" + "\n".join(f"- {w}" for w in dict.fromkeys(warnings)) + "\n")
+    (folder / "leaderboard.md").write_text("# Leaderboard\n\n" + "\n".join(sections), encoding="utf-8")
+    files.append(folder / "leaderboard.md")
+    if html:
+        from xtransfer_bench.leaderboard import page
+
+        files.append(page.write_page(built, list(dict.fromkeys(warnings)), folder / "index.html"))
+    return {"files": files, "warnings": list(dict.fromkeys(warnings)), "tables": built}

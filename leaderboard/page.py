@@ -1,0 +1,120 @@
+"""A static HTML leaderboard: one sortable table per benchmark and metric,
+and a bar chart per table of per-language gains over the baseline row (or
+of the scores themselves without a baseline). One file, no server, no
+external scripts: inline CSS, a few lines of JavaScript for sorting, SVG
+charts drawn here in Python."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from xtransfer_bench.leaderboard.tables import Row, Table
+from xtransfer_bench.leaderboard.write import PUBLISHED_MARK
+
+COLOURS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C"]
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0 2em; font-size: 13px; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; }
+th { background: #f0f0f0; cursor: pointer; user-select: none; }
+td:first-child, th:first-child { text-align: left; white-space: nowrap; }
+tr.published td { color: #666; font-style: italic; }
+td.group { font-weight: 600; }
+.warnings { background: #fff4e5; border: 1px solid #f0b400; padding: 0.5em 1em; }
+"""
+SORT_SCRIPT = """
+document.querySelectorAll("table.sortable th").forEach((th, col) => th.addEventListener("click", () => {
+  const body = th.closest("table").tBodies[0];
+  const down = th.dataset.order !== "desc"; th.dataset.order = down ? "desc" : "asc";
+  const key = r => { const t = r.cells[col].textContent.trim(); const n = parseFloat(t); return isNaN(n) ? t : n; };
+  [...body.rows].sort((a, b) => { const x = key(a), y = key(b);
+    const c = (typeof x === "number" && typeof y === "number") ? x - y : String(x).localeCompare(String(y));
+    return down ? -c : c; }).forEach(r => body.appendChild(r));
+}));
+"""
+
+
+def _cell(value: float | None, signed: bool = False) -> str:
+    return "" if value is None else (f"{value:+.1f}" if signed else f"{value:.1f}")
+
+
+def _table_html(table: Table, index: int) -> str:
+    groups = list(table.group_members)
+    head = ["model / adapter", *table.columns, *groups, *([f"Δ {g}" for g in groups] if table.baseline else [])]
+    rows = []
+    for row in table.rows:
+        label = html.escape(row.label) + (f" {PUBLISHED_MARK}" if row.source == "published" else "")
+        cells = [f"<td>{label}</td>"] + [f"<td>{_cell(row.cells[c].value) if c in row.cells else ''}</td>" for c in table.columns]
+        cells += [f'<td class="group">{_cell(row.groups.get(g))}</td>' for g in groups]
+        if table.baseline:
+            cells += [f"<td>{_cell(row.deltas.get(g), signed=True)}</td>" for g in groups]
+        rows.append(f'<tr class="{row.source}">' + "".join(cells) + "</tr>")
+    header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    return (f'<table class="sortable" id="table-{index}"><thead><tr>{header}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _bars(table: Table, width: int = 900, height: int = 260) -> str:
+    """Grouped bars per language: gain over the baseline row (or the score), one colour per run row."""
+    base = next((r for r in table.rows if table.baseline in (r.label, f"{r.model}/{r.adapter}")), None) if table.baseline else None
+    shown = [r for r in table.rows if r.source == "run" and r is not base][:len(COLOURS)]
+    columns = [c for c in table.columns if any(c in r.cells for r in shown)]
+    if not shown or not columns:
+        return ""
+
+    def value(row: Row, column: str) -> float | None:
+        if column not in row.cells:
+            return None
+        if base is None:
+            return row.cells[column].value
+        return row.cells[column].value - base.cells[column].value if column in base.cells else None
+
+    values = [v for r in shown for c in columns if (v := value(r, c)) is not None]
+    low, high = min(0.0, *values), max(0.0, *values)
+    span = (high - low) or 1.0
+    left, top, bottom = 40, 20, 40
+    plot_h = height - top - bottom
+    zero = top + plot_h * high / span
+    slot = (width - left) / len(columns)
+    bar = slot * 0.8 / len(shown)
+    parts = [f'<svg class="chart" width="{width}" height="{height}" role="img" xmlns="http://www.w3.org/2000/svg">',
+             f'<line x1="{left}" y1="{zero:.1f}" x2="{width}" y2="{zero:.1f}" stroke="#333"/>']
+    for i, column in enumerate(columns):
+        x0 = left + i * slot + slot * 0.1
+        parts.append(f'<text x="{x0 + slot * 0.4:.1f}" y="{height - 22}" font-size="11" text-anchor="middle">{html.escape(column)}</text>')
+        for j, row in enumerate(shown):
+            v = value(row, column)
+            if v is None:
+                continue
+            y, h = (zero - plot_h * v / span, plot_h * v / span) if v >= 0 else (zero, plot_h * -v / span)
+            parts.append(f'<rect x="{x0 + j * bar:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{max(h, 0.5):.1f}" '
+                         f'fill="{COLOURS[j]}"><title>{html.escape(row.label)} {html.escape(column)}: {v:+.1f}</title></rect>')
+    for j, row in enumerate(shown):
+        parts.append(f'<rect x="{left + j * 180}" y="{height - 12}" width="10" height="10" fill="{COLOURS[j]}"/>'
+                     f'<text x="{left + j * 180 + 14}" y="{height - 3}" font-size="11">{html.escape(row.label[:28])}</text>')
+    parts.append(f'<text x="4" y="{top - 6}" font-size="11">{"gain over " + html.escape(base.label) if base else table.metric}</text>')
+    for tick in sorted({low, 0.0, high}):  # the axis: its ends and zero
+        y = zero - plot_h * tick / span
+        parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{tick:+.1f}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def write_page(tables: list[Table], warnings: list[str], path: Path) -> Path:
+    sections = []
+    for index, table in enumerate(tables):
+        sections.append(f"<h2>{html.escape(table.benchmark)}: {html.escape(table.metric)}</h2>")
+        sections.append(_bars(table))
+        sections.append(_table_html(table, index))
+    warning_html = ""
+    if warnings:
+        items = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
+        warning_html = f'<div class="warnings"><b>Warnings</b><ul>{items}</ul></div>'
+    body = "".join(sections)
+    page = (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>xtransfer-bench leaderboard</title>"
+            f"<style>{STYLE}</style></head><body><h1>xtransfer-bench leaderboard</h1>"
+            f"<p>{PUBLISHED_MARK} and italics: published numbers. Click a column to sort.</p>{warning_html}{body}"
+            f"<script>{SORT_SCRIPT}</script></body></html>")
+    Path(path).write_text(page, encoding="utf-8")
+    return Path(path)

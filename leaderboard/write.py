@@ -1,0 +1,63 @@
+"""Leaderboard files: tidy CSV, wide CSV and Markdown per benchmark and metric."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from xtransfer_bench.leaderboard.results import Score
+from xtransfer_bench.leaderboard.tables import Table
+
+PUBLISHED_MARK = "†"  # a published number, not a run of ours
+
+
+def _fmt(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return ""
+    return f"{value:+.1f}" if signed else f"{value:.1f}"
+
+
+def write_tidy(scores: list[Score], path: Path) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=Score.columns())
+        writer.writeheader()
+        for score in scores:
+            writer.writerow(score.as_row())
+    return path
+
+
+def wide_header(table: Table) -> list[str]:
+    groups = list(table.group_members)
+    deltas = [f"delta_{group}" for group in groups] if table.baseline else []
+    return ["source", "model", "adapter", "setting", "variant", *table.columns, *[f"mean_{g}" for g in groups], *deltas]
+
+
+def write_wide(table: Table, path: Path) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(wide_header(table))
+        for row in table.rows:
+            cells = [round(row.cells[c].value, 4) if c in row.cells else "" for c in table.columns]
+            means = [round(v, 4) if (v := row.groups.get(g)) is not None else "" for g in table.group_members]
+            deltas = [round(v, 4) if (v := row.deltas.get(g)) is not None else "" for g in table.group_members] \
+                if table.baseline else []
+            writer.writerow([row.source, row.model, row.adapter, row.setting, row.variant, *cells, *means, *deltas])
+    return path
+
+
+def markdown(table: Table) -> str:
+    groups = list(table.group_members)
+    head = ["model / adapter", *table.columns, *groups] + ([f"Δ {g}" for g in groups] if table.baseline else [])
+    lines = [f"### {table.benchmark} ({table.metric})", "", "| " + " | ".join(head) + " |",
+             "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+    for row in table.rows:
+        label = row.label + (f" {PUBLISHED_MARK}" if row.source == "published" else "")
+        cells = [_fmt(row.cells[c].value) if c in row.cells else "" for c in table.columns]
+        cells += [_fmt(row.groups.get(g)) for g in groups]
+        if table.baseline:
+            cells += [_fmt(row.deltas.get(g), signed=True) for g in groups]
+        lines.append("| " + " | ".join([label, *cells]) + " |")
+    note = f"{PUBLISHED_MARK} published in the paper named in the tidy CSV's run_id."
+    if table.baseline:
+        note += f" Δ: group mean minus that of {table.baseline}."
+    return "\n".join(lines + ["", note, ""])
