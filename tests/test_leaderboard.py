@@ -191,3 +191,59 @@ def test_the_page_renders_in_headless_chromium(tmp_path):
     assert blue.sum() > 200  # the gain bars of the sft run are drawn
     grey_header = (abs(pixels - 0xF0 / 255) < 0.01).all(-1)
     assert grey_header.sum() > 1000  # the table's header row is drawn
+
+
+# --- adapters trained elsewhere -----------------------------------------------------
+
+
+def test_third_party_adapters_are_checked_against_the_base(tiny_model, tiny_lora, tmp_path, fixture_texts):
+    from tiny_models import build_soft_prompt, build_tiny_llama
+
+    from xtransfer_bench.adapters import AdapterError
+    from xtransfer_bench.third_party import inspect
+
+    summary = inspect(str(tiny_lora), str(tiny_model))
+    assert summary["kind"] == "LORA" and summary["rank"] == 8 and summary["fingerprint"]
+    wrong_targets = Path(shutil.copytree(tiny_lora, tmp_path / "gpt2-style"))
+    config = json.loads((wrong_targets / "adapter_config.json").read_text())
+    config["target_modules"] = ["c_attn", "q_proj"]
+    (wrong_targets / "adapter_config.json").write_text(json.dumps(config))
+    with pytest.raises(AdapterError, match=r"targets \['c_attn'\].*its projections: .*q_proj"):
+        inspect(str(wrong_targets), str(tiny_model))
+    other_base = Path(shutil.copytree(tiny_lora, tmp_path / "other-base"))
+    config = json.loads((other_base / "adapter_config.json").read_text())
+    config["base_model_name_or_path"] = "meta-llama/Meta-Llama-3-8B-Instruct"
+    (other_base / "adapter_config.json").write_text(json.dumps(config))
+    with pytest.raises(AdapterError, match="was trained on 'meta-llama/Meta-Llama-3-8B-Instruct'"):
+        inspect(str(other_base), str(tiny_model))
+    wide = build_tiny_llama(tmp_path / "wide", fixture_texts)  # same name pattern, another folder
+    soft = build_soft_prompt(wide, tmp_path / "soft")
+    config = json.loads((soft / "adapter_config.json").read_text())
+    config["token_dim"], config["base_model_name_or_path"] = 128, str(tiny_model)
+    (soft / "adapter_config.json").write_text(json.dumps(config))
+    with pytest.raises(AdapterError, match="width 128.*hidden size 64"):
+        inspect(str(soft), str(tiny_model))
+
+
+def test_eval_with_an_adapter_writes_a_run_record(tiny_model, tiny_lora, tmp_path):
+    from xtransfer_bench.fixtures import FIXTURES_DIR
+
+    env = dict(os.environ, XTRANSFER_DATA_DIR=str(FIXTURES_DIR), HF_HUB_OFFLINE="1")
+    done = subprocess.run(
+        [str(BIN / "xtransfer-bench"), "eval", "--model", "hf", "--model_args", f"pretrained={tiny_model}",
+         "--adapter", str(tiny_lora), "--device", "cpu", "--tasks", "xtransfer_massive_en", "--limit", "2",
+         "--apply_chat_template", "--gen_kwargs", "max_gen_toks=8", "--output_path", str(tmp_path / "run")],
+        env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "fits" in done.stdout
+    record = json.loads((tmp_path / "run" / "run_record.json").read_text())
+    from xtransfer_bench.backends.adapter_set import Adapter
+
+    assert record["adapters"][0]["fingerprint"] == Adapter("x", str(tiny_lora)).fingerprint()
+    assert record["base_model"] == str(tiny_model) and record["tasks"] == ["xtransfer_massive_en"]
+    assert "--adapter" in record["command"] and record["versions"]["lm-eval"] and record["prompts_sha256"]
+    assert record["data"]["XTRANSFER_DATA_DIR"] == str(FIXTURES_DIR) and "massive" in record["data"]
+    (results_path,) = (tmp_path / "run").rglob("results_*.json")
+    assert json.loads(results_path.read_text())["config"]["model_args"]["peft"] == str(tiny_lora)
+    board = build([str(tmp_path / "run")], tmp_path / "board", reference=[], html=False)
+    assert board["tables"][0].rows[0].adapter == Path(tiny_lora).name

@@ -37,6 +37,15 @@ EPILOG = textwrap.dedent(
       xtransfer-bench eval --model auto --model_args pretrained=BASE,adapters="sft:./sft;aligned:./aligned" \
           --tasks xtransfer_massive --apply_chat_template --output_path results/
 
+      # an adapter someone else trained (folder or hub id): checked against the base model,
+      # results plus run_record.json (versions, prompt and adapter hashes, data, command)
+      xtransfer-bench eval --model auto --model_args pretrained=Qwen/Qwen2.5-7B-Instruct --adapter user/qwen-massive-lora \
+          --tasks xtransfer_massive --apply_chat_template --output_path results/
+
+      # leaderboard from many results folders; layer-wise retrieval of a model and an adapter
+      xtransfer-bench leaderboard --results results/ --out board
+      xtransfer-bench align-eval --adapter ./aligned --langs en,de,ja,sw --data ../shared/data/flores_sib200
+
       xtransfer-bench default-model     # path of the bundled SmolLM2-135M-Instruct folder
       xtransfer-bench demo              # the default model on MASSIVE, F1 per language and group
     """
@@ -80,6 +89,9 @@ def run_lm_eval(lm_eval_args: list[str]) -> None:
 
     from xtransfer_bench.adapters import check_adapter
 
+    ours = argparse.ArgumentParser(add_help=False)
+    ours.add_argument("--adapter", action="append", default=[])
+    extra, lm_eval_args = ours.parse_known_args(lm_eval_args)
     harness = HarnessCLI()
     sys.argv = ["lm_eval", "run", *lm_eval_args]
     args = harness.parse_args()
@@ -101,10 +113,44 @@ def run_lm_eval(lm_eval_args: list[str]) -> None:
     if args.model == "auto":
         args.model = pick_engine()
         print(f"--model auto: {args.model}", flush=True)
+    checked = attach_adapters(args, extra.adapter)
     if args.model not in MULTI_ADAPTER_ENGINES:
         harness.execute(args)
-        return
-    run_per_adapter(harness, args)
+    else:
+        run_per_adapter(harness, args)
+    if checked and args.output_path:
+        from xtransfer_bench.third_party import write_run_record
+
+        path = write_run_record(args.output_path, str(args.model_args["pretrained"]), checked, tasks, sys.argv[2:] + [
+            arg for adapter in extra.adapter for arg in ("--adapter", adapter)])
+        print(f"run record: {path}")
+
+
+def attach_adapters(args, sources: list[str]) -> list[dict]:
+    """--adapter folders or hub ids, checked against the base model, as the
+    engine's model arguments: peft= for lm-eval's hf model (one adapter),
+    adapters= for the multi-adapter engines (any number)."""
+    if not sources:
+        return []
+    from xtransfer_bench.third_party import inspect
+
+    base = str(args.model_args.get("pretrained"))
+    names = [Path(source.rstrip("/")).name for source in sources]
+    if len(set(names)) != len(names):
+        names = [f"{name}-{i}" for i, name in enumerate(names)]
+    checked = [inspect(source, base, name) for source, name in zip(sources, names)]
+    for adapter in checked:
+        detail = f"rank {adapter.get('rank')}" if adapter["kind"] == "LORA" else f"{adapter.get('num_virtual_tokens')} virtual tokens"
+        print(f"adapter {adapter['name']}: {adapter['kind']}, {detail}, trained on {adapter['trained_on']} "
+              f"(sha {adapter['fingerprint']}): fits {base}", flush=True)
+    if args.model in MULTI_ADAPTER_ENGINES:
+        given = args.model_args.get("adapters")
+        args.model_args["adapters"] = ";".join(([str(given)] if given else []) + [f"{a['name']}:{a['path']}" for a in checked])
+    elif len(checked) > 1 or args.model_args.get("peft"):
+        raise UsageError(f"--model {args.model} serves one adapter; for several use --model xtransfer-hf or xtransfer-vllm.")
+    else:
+        args.model_args["peft"] = checked[0]["path"]
+    return checked
 
 
 MULTI_ADAPTER_ENGINES = ("xtransfer-hf", "xtransfer-vllm")
@@ -329,7 +375,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[:1] == ["eval"]:
             if argv[1:2] in (["-h"], ["--help"]):
-                print("xtransfer-bench eval: lm-eval's `run` with the xtransfer tasks included; its options:\n")
+                print("xtransfer-bench eval: lm-eval's `run` with the xtransfer tasks included, plus\n"
+                      "  --adapter FOLDER_OR_HUB_ID  (repeatable) an adapter trained elsewhere: checked against the\n"
+                      "                              base model first, recorded in <output_path>/run_record.json\n"
+                      "lm-eval's options:\n")
             run_lm_eval(argv[1:])
             return 0
         args = parser.parse_args(argv)
