@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xtransfer_bench.leaderboard import results, tables, write
+from xtransfer_bench.compare.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
+from xtransfer_bench.leaderboard import results, significance, tables, write
 
 
 def build(results_dirs: list[str], out: str | Path, baseline: str | None = None,
-          reference: list[str] | None = None, html: bool = True) -> dict:
+          reference: list[str] | None = None, html: bool = True, resamples: int = DEFAULT_RESAMPLES,
+          seed: int = DEFAULT_SEED) -> dict:
     """Write tidy.csv, <benchmark>_<metric>.csv, leaderboard.md (and index.html)
-    to `out`; returns the paths and the warnings."""
+    to `out`, and significance.csv when runs with per-sample logs have a
+    baseline; returns the paths and the warnings."""
     scores = results.read_results(results_dirs)
     if not scores:
         raise results.ResultsError(f"No xtransfer task scores in {', '.join(map(str, results_dirs))}.")
@@ -22,6 +25,10 @@ def build(results_dirs: list[str], out: str | Path, baseline: str | None = None,
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     files = [write.write_tidy(everything, folder / "tidy.csv")]
+    if baseline:
+        intervals = significance.attach(built, scores, warnings, resamples, seed)
+        if intervals:
+            files.append(significance.write_csv(intervals, folder / "significance.csv"))
     files += [write.write_wide(table, folder / f"{table.benchmark}_{table.metric}.csv") for table in built]
     sections = [write.markdown(table) for table in built]
     if warnings:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from xtransfer_bench.leaderboard.tables import Row, Table
-from xtransfer_bench.leaderboard.write import PUBLISHED_MARK
+from xtransfer_bench.leaderboard.tables import GROUP_PREFIX, Row, Table
+from xtransfer_bench.leaderboard.write import PUBLISHED_MARK, SIGNIFICANT_MARK
 
 COLOURS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C"]
 STYLE = """
@@ -21,6 +21,7 @@ th { background: #f0f0f0; cursor: pointer; user-select: none; }
 td:first-child, th:first-child { text-align: left; white-space: nowrap; }
 tr.published td { color: #666; font-style: italic; }
 td.group { font-weight: 600; }
+sup.sig { color: #b00; font-weight: 700; }
 .warnings { background: #fff4e5; border: 1px solid #f0b400; padding: 0.5em 1em; }
 """
 SORT_SCRIPT = """
@@ -39,16 +40,28 @@ def _cell(value: float | None, signed: bool = False) -> str:
     return "" if value is None else (f"{value:+.1f}" if signed else f"{value:.1f}")
 
 
+def _tested(row: Row, key: str, text: str) -> str:
+    """A cell's text with its significance mark, and the delta's interval as a tooltip."""
+    result = row.significance.get(key)
+    if result is None:
+        return f"<td>{text}</td>"
+    title = (f"vs {row.baseline}: {result.difference:+.2f} [{result.low:+.2f}, {result.high:+.2f}], "
+             f"p {result.p_value:.3f}, n {result.n}")
+    sign = f'<sup class="sig">{SIGNIFICANT_MARK}</sup>' if result.significant else ""
+    return f'<td title="{html.escape(title)}">{text}{sign}</td>'
+
+
 def _table_html(table: Table, index: int) -> str:
     groups = list(table.group_members)
     head = ["model / adapter", *table.columns, *groups, *([f"Δ {g}" for g in groups] if table.baseline else [])]
     rows = []
     for row in table.rows:
         label = html.escape(row.label) + (f" {PUBLISHED_MARK}" if row.source == "published" else "")
-        cells = [f"<td>{label}</td>"] + [f"<td>{_cell(row.cells[c].value) if c in row.cells else ''}</td>" for c in table.columns]
+        cells = [f"<td>{label}</td>"] + [_tested(row, c, _cell(row.cells[c].value)) if c in row.cells else "<td></td>"
+                                         for c in table.columns]
         cells += [f'<td class="group">{_cell(row.groups.get(g))}</td>' for g in groups]
         if table.baseline:
-            cells += [f"<td>{_cell(row.deltas.get(g), signed=True)}</td>" for g in groups]
+            cells += [_tested(row, GROUP_PREFIX + g, _cell(row.deltas.get(g), signed=True)) for g in groups]
         rows.append(f'<tr class="{row.source}">' + "".join(cells) + "</tr>")
     header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     return (f'<table class="sortable" id="table-{index}"><thead><tr>{header}</tr></thead>'
@@ -70,7 +83,12 @@ def _bars(table: Table, width: int = 900, height: int = 260) -> str:
             return row.cells[column].value
         return row.cells[column].value - base.cells[column].value if column in base.cells else None
 
+    def interval(row: Row, column: str):
+        result = row.significance.get(column) if base is not None else None
+        return None if result is None else (result.low, result.high)
+
     values = [v for r in shown for c in columns if (v := value(r, c)) is not None]
+    values += [end for r in shown for c in columns for end in (interval(r, c) or ())]
     low, high = min(0.0, *values), max(0.0, *values)
     span = (high - low) or 1.0
     left, top, bottom = 40, 20, 40
@@ -90,6 +108,11 @@ def _bars(table: Table, width: int = 900, height: int = 260) -> str:
             y, h = (zero - plot_h * v / span, plot_h * v / span) if v >= 0 else (zero, plot_h * -v / span)
             parts.append(f'<rect x="{x0 + j * bar:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{max(h, 0.5):.1f}" '
                          f'fill="{COLOURS[j]}"><title>{html.escape(row.label)} {html.escape(column)}: {v:+.1f}</title></rect>')
+            if (ends := interval(row, column)) is not None:  # the 95% interval of the gain as a whisker
+                centre = x0 + j * bar + bar / 2
+                y_low, y_high = (zero - plot_h * end / span for end in ends)
+                parts.append(f'<line class="interval" x1="{centre:.1f}" y1="{y_low:.1f}" x2="{centre:.1f}" '
+                             f'y2="{y_high:.1f}" stroke="#222" stroke-width="1"/>')
     for j, row in enumerate(shown):
         parts.append(f'<rect x="{left + j * 180}" y="{height - 12}" width="10" height="10" fill="{COLOURS[j]}"/>'
                      f'<text x="{left + j * 180 + 14}" y="{height - 3}" font-size="11">{html.escape(row.label[:28])}</text>')
@@ -114,7 +137,9 @@ def write_page(tables: list[Table], warnings: list[str], path: Path) -> Path:
     body = "".join(sections)
     page = (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>xtransfer-bench leaderboard</title>"
             f"<style>{STYLE}</style></head><body><h1>xtransfer-bench leaderboard</h1>"
-            f"<p>{PUBLISHED_MARK} and italics: published numbers. Click a column to sort.</p>{warning_html}{body}"
+            f"<p>{PUBLISHED_MARK} and italics: published numbers. {SIGNIFICANT_MARK}: differs from the baseline row "
+            f"(paired bootstrap, p &lt; 0.05; hover a cell for the interval, whiskers on the bars). "
+            f"Click a column to sort.</p>{warning_html}{body}"
             f"<script>{SORT_SCRIPT}</script></body></html>")
     Path(path).write_text(page, encoding="utf-8")
     return Path(path)

@@ -39,6 +39,7 @@ class Score:
     # demonstrations, XQuAD's article fold...) and --limit. Scores of different
     # settings are different rows.
     setting: str = ""
+    results_file: str = ""  # the lm-eval results file (runs), where its per-sample logs lie beside it
 
     @classmethod
     def columns(cls) -> list[str]:
@@ -120,7 +121,7 @@ def read_results_file(path: Path, root: Path | None = None) -> list[Score]:
                 value=value, stderr=_number(values.get(f"{metric}_stderr,{filter_name}")), n=n, task=task,
                 task_version=str((data.get("versions") or {}).get(task, "")), signature=str(signature),
                 run_id=run_id, date=float(data.get("date") or 0.0), limit=_number(config.get("limit")),
-                setting=setting,
+                setting=setting, results_file=str(Path(path).resolve()),
             ))
     return scores
 

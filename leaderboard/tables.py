@@ -42,6 +42,8 @@ class Row:
     groups: dict[str, float | None] = field(default_factory=dict)
     deltas: dict[str, float | None] = field(default_factory=dict)
     baseline: str | None = None  # the label of the row the deltas are taken against
+    # column or "group:<name>" -> paired bootstrap of the delta (leaderboard.significance)
+    significance: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:

@@ -169,6 +169,41 @@ def test_a_real_lm_eval_run_through_the_command(tiny_model, tmp_path):
     assert bad.returncode == 2 and "no such file or folder" in bad.stderr
 
 
+def test_deltas_carry_paired_intervals_and_marks(tmp_path):
+    from lm_eval_logs import choice_task, planted, write_run
+
+    from xtransfer_bench.compare.report import compare
+    from xtransfer_bench.compare.runs import load_run
+
+    langs = ["en", "zh", "tr", "sw", "qu"]  # XCOPA: every language, so both group means are tested
+    base, tuned = {}, {}
+    for k, lang in enumerate(langs):
+        a, b = planted(n=200, flips=30 if lang == "tr" else 0, seed=k)
+        base[f"xtransfer_xcopa_{lang}"], tuned[f"xtransfer_xcopa_{lang}"] = choice_task(lang, a), choice_task(lang, b)
+    path_a = write_run(tmp_path / "runs" / "base", "base", base)
+    path_b = write_run(tmp_path / "runs" / "tuned", "tuned", tuned)
+    built = build([str(tmp_path / "runs")], tmp_path / "out", baseline="tiny/base", reference=[])
+    rows = {(r["adapter"], r["language"]): r for r in csv.DictReader((tmp_path / "out" / "significance.csv").open())}
+    expected = {line.language: line.result for line in compare(load_run(path_a), load_run(path_b)).lines}
+    assert set(rows) == {("tuned", key) for key in expected}
+    tr = rows[("tuned", "tr")]
+    assert float(tr["delta"]) == pytest.approx(100 * 30 / 200) and tr["significant"] == "True"
+    assert float(tr["low"]) == pytest.approx(expected["tr"].low, abs=1e-4)
+    assert float(tr["p_value"]) == pytest.approx(expected["tr"].p_value, abs=1e-4)
+    zh = rows[("tuned", "zh")]  # nothing changed: zero, p = 1, no mark
+    assert float(zh["delta"]) == 0 and float(zh["p_value"]) == 1 and zh["significant"] == "False"
+    transfer = rows[("tuned", "group:transfer")]
+    assert float(transfer["delta"]) == pytest.approx(15.0 / 4)  # one of four transfer languages gained 15
+    wide = {r["adapter"]: r for r in csv.DictReader((tmp_path / "out" / "xcopa_acc.csv").open())}
+    assert float(wide["tuned"]["delta_low_transfer"]) == pytest.approx(float(transfer["low"]))
+    assert wide["base"]["delta_low_transfer"] == ""  # the baseline has no interval against itself
+    markdown = (tmp_path / "out" / "leaderboard.md").read_text()
+    tuned_line = next(line for line in markdown.splitlines() if line.startswith("| tiny / tuned"))
+    assert tuned_line.count("*") == 1 + int(transfer["significant"] == "True")  # tr, and the transfer delta if significant
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert 'class="sig"' in page and 'class="interval"' in page and not built["warnings"]
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)")
 def test_the_page_renders_in_headless_chromium(tmp_path):
     results_file(tmp_path, "base", "Model", None, MASSIVE_SUPERVISED)

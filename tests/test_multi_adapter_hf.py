@@ -136,3 +136,23 @@ def test_corrupt_adapter_weights_are_refused(tiny_lora, tmp_path):
     (broken / "adapter_model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not a header")
     with pytest.raises(AdapterError, match="corrupt"):
         parse_adapters(f"a:{broken}")
+
+
+def test_compare_reads_the_real_logs_of_two_adapters(multi_run):
+    """Paired bootstrap on lm-eval's own per-sample logs: the scores recomputed
+    from the logged values equal the results files' (no note), and an adapter
+    compared with itself differs by exactly 0 with p = 1."""
+    from xtransfer_bench.compare.report import compare
+    from xtransfer_bench.compare.runs import load_run
+
+    out, _ = multi_run
+    base, a = load_run(out / "base"), load_run(out / "a")
+    result = compare(base, a, resamples=50)
+    assert {(line.language, line.metric) for line in result.lines} >= {("en", "f1"), ("ja", "f1"), ("de-en", "bleu"),
+                                                                       ("de-en", "chrf")}
+    assert not result.notes, result.notes
+    for line in result.lines:
+        assert line.result.a == pytest.approx(base.tasks[f"xtransfer_{line.benchmark}_{line.language.replace('-', '_')}"]
+                                              .scores[line.metric])
+    same = compare(a, load_run(out / "a"), resamples=50)
+    assert all(line.result.difference == 0 and line.result.p_value == 1 for line in same.lines)

@@ -157,7 +157,7 @@ def run_pipeline(output_path: str = "demo-results", steps: int = 24, limit: int 
     spec = ";".join(f"{name}:{path}" for name, path in adapters.items())
     command = [sys.executable, "-m", "xtransfer_bench.cli", "eval", "--model", engine,
                "--model_args", f"pretrained={model},adapters={spec}", "--tasks", task_files.group_name("massive"),
-               "--apply_chat_template", "--batch_size", "8", "--output_path", str(out / "results")]
+               "--apply_chat_template", "--batch_size", "8", "--log_samples", "--output_path", str(out / "results")]
     subprocess.run(command + (["--limit", str(limit)] if limit else []), check=True)
 
     print("\n=== 4. retrieval by layer, base vs aligned (en, de, es) ===", flush=True)

@@ -36,7 +36,7 @@ def bleu_tokenizer(target_lang: str, scheme: str = DEFAULT_SCHEME) -> str:
         raise ValueError(f"Unknown BLEU scheme {scheme!r}; use one of {sorted(SCHEMES)}.") from None
 
 
-def _check(hypotheses: list[str], references: list[list[str]]) -> list[list[str]]:
+def reference_streams(hypotheses: list[str], references: list[list[str]]) -> list[list[str]]:
     """sacrebleu wants one stream per reference set: transpose per-segment lists.
     Segments with fewer references than others get None (sacrebleu skips it)."""
     if len(hypotheses) != len(references):
@@ -47,14 +47,19 @@ def _check(hypotheses: list[str], references: list[list[str]]) -> list[list[str]
     return [[refs[k] if k < len(refs) else None for refs in references] for k in range(width)]
 
 
+def bleu_metric(target_lang: str, scheme: str = DEFAULT_SCHEME) -> BLEU:
+    """The sacrebleu BLEU object every BLEU here is computed with."""
+    return BLEU(tokenize=bleu_tokenizer(target_lang, scheme))
+
+
 def corpus_bleu(hypotheses: list[str], references: list[list[str]], target_lang: str, scheme: str = DEFAULT_SCHEME) -> CorpusScore:
     """references: per segment, the list of its references."""
-    streams = _check(hypotheses, references)
-    metric = BLEU(tokenize=bleu_tokenizer(target_lang, scheme))
+    streams = reference_streams(hypotheses, references)
+    metric = bleu_metric(target_lang, scheme)
     return CorpusScore(metric.corpus_score(hypotheses, streams).score, str(metric.get_signature()))
 
 
 def corpus_chrf(hypotheses: list[str], references: list[list[str]]) -> CorpusScore:
-    streams = _check(hypotheses, references)
+    streams = reference_streams(hypotheses, references)
     metric = CHRF()
     return CorpusScore(metric.corpus_score(hypotheses, streams).score, str(metric.get_signature()))
