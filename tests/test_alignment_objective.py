@@ -32,6 +32,19 @@ def test_early_exit_pooling_equals_the_full_forward_pass(tiny_model):
     torch.testing.assert_close(early, want, rtol=1e-5, atol=1e-6)
 
 
+def test_pooling_can_leave_out_each_rows_first_token(tiny_model):
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model).eval()
+    ids = torch.tensor([[5, 6, 7, 8], [0, 0, 9, 10]])  # row 2 left-padded: its first real token is at 2
+    mask = torch.tensor([[1, 1, 1, 1], [0, 0, 1, 1]])
+    with torch.no_grad():
+        hidden = model(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states[1]
+        pooled = alignment.pooled_states(model, ids, mask, layer=1, skip_first_token=True)
+    want = torch.stack([hidden[0, 1:].mean(0), hidden[1, 3]])
+    torch.testing.assert_close(pooled, want, rtol=1e-5, atol=1e-6)
+
+
 def test_early_exit_skips_the_upper_layers(tiny_model):
     from transformers import AutoModelForCausalLM
 

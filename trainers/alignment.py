@@ -47,8 +47,10 @@ def resolve_layer(layer: str | int, num_layers: int) -> int:
     return index
 
 
-def pooled_states(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, layer: int, stop_early: bool = True) -> torch.Tensor:
-    """Masked mean of the hidden states after decoder layer `layer` (1-based)."""
+def pooled_states(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, layer: int, stop_early: bool = True,
+                  skip_first_token: bool = False) -> torch.Tensor:
+    """Masked mean of the hidden states after decoder layer `layer` (1-based),
+    optionally without each row's first real token (either padding side)."""
     if stop_early:
         def stop(_module, _inputs, output):
             raise _Stop(output[0] if isinstance(output, tuple) else output)
@@ -63,7 +65,11 @@ def pooled_states(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, 
             handle.remove()
     else:
         hidden = model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True, use_cache=False).hidden_states[layer]
-    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    mask = attention_mask.clone()
+    if skip_first_token:
+        first = attention_mask.int().argmax(dim=1)  # the first 1 of each row
+        mask[torch.arange(len(mask), device=mask.device), first] = 0
+    mask = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
 

@@ -57,6 +57,11 @@ class TrainConfig:
     align_pivot: str = "en"
     align_layer: str | int = "middle"  # middle | bottom | top | 1..num_layers (hidden_states index)
     temperature: float = 0.1  # paper: 0.1 Llama 3, 1.5 Qwen 2.5
+    # Leave each sentence's first token out of the mean. Off = the paper. Models
+    # whose first token is an attention sink with outsized states (SmolLM2:
+    # cosine 0.999 between any two pooled sentences) need it, or InfoNCE sits
+    # at log(batch) with no gradient.
+    align_skip_first_token: bool = False
     contrastive_batch: int = 32  # pairs per contrastive mini-batch
     align_dev_pairs: int = 32  # per language, held out for the alignment dev loss
     # LoRA (paper D.1)

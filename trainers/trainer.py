@@ -50,8 +50,9 @@ class XTransferTrainer(Trainer):
                 return model(**batch, use_cache=False).loss
             with self.shift.spans(demo, target):
                 return model(**batch, use_cache=False).loss
-        source = alignment.pooled_states(model, batch["src_ids"], batch["src_mask"], self.align_layer)
-        target = alignment.pooled_states(model, batch["tgt_ids"], batch["tgt_mask"], self.align_layer)
+        skip = self.config.align_skip_first_token
+        source = alignment.pooled_states(model, batch["src_ids"], batch["src_mask"], self.align_layer, skip_first_token=skip)
+        target = alignment.pooled_states(model, batch["tgt_ids"], batch["tgt_mask"], self.align_layer, skip_first_token=skip)
         return alignment.info_nce(source, target, self.config.temperature)
 
     def training_step(self, model, inputs, num_items_in_batch=None):
