@@ -220,6 +220,22 @@ def test_massive_consistency_needs_every_slot_right(tmp_path):
     assert [row.language for row in result.consistency[run.label]["massive"]] == ["de"]
 
 
+def test_group_consistency_is_the_mean_of_its_languages(tmp_path):
+    from xtransfer_bench.compare.report import consistency_groups, consistency_of
+
+    english = [True, True, True, False]
+    targets = {"zh": [True, True, True, False],   # both 3, only en 0, only target 0 -> 100
+               "tr": [True, False, False, True],  # both 1, only en 2, only target 1 -> 25
+               "sw": [False, False, False, False],  # both 0, only en 3 -> 0
+               "qu": [True, True, False, True]}   # both 2, only en 1, only target 1 -> 50
+    tasks = {"xtransfer_xcopa_en": choice_task("en", english)}
+    tasks.update({f"xtransfer_xcopa_{lang}": choice_task(lang, right) for lang, right in targets.items()})
+    run = load_run(write_run(tmp_path / "g", "base", tasks))
+    rows = consistency_of(run)["xcopa"]
+    assert [round(row.score, 6) for row in rows] == [100.0, 25.0, 0.0, 50.0]  # zh, tr, sw, qu: the papers' order
+    assert consistency_groups("xcopa", rows) == {"transfer": pytest.approx((100 + 25 + 0 + 50) / 4)}
+
+
 # --- refusals ------------------------------------------------------------------
 
 def test_runs_with_different_items_are_refused(tmp_path):
@@ -275,7 +291,7 @@ def test_compare_command_prints_marks_and_writes_json(tmp_path):
     tr = next(d for d in saved["differences"] if d["language"] == "tr")
     assert tr["difference"] == pytest.approx(20.0) and tr["significant"]
     assert "consistency with English" in done.stdout
-    assert saved["consistency"]["tiny/tuned"]["xcopa"][0]["language"] == "tr"
+    assert saved["consistency"]["tiny/tuned"]["xcopa"]["languages"][0]["language"] == "tr"
 
     bad = subprocess.run([sys.executable, "-m", "xtransfer_bench.cli", "compare", str(path_a), str(tmp_path / "nope")],
                          capture_output=True, text=True, timeout=300)

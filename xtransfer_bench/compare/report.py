@@ -46,7 +46,9 @@ class Comparison:
             "a": str(self.a.path), "b": str(self.b.path), "a_label": self.a.label, "b_label": self.b.label,
             "resamples": self.resamples, "seed": self.seed,
             "differences": [line.as_dict() for line in self.lines],
-            "consistency": {run: {bench: [row.as_dict() for row in rows] for bench, rows in benches.items()}
+            "consistency": {run: {bench: {"languages": [row.as_dict() for row in rows],
+                                          "groups": consistency_groups(bench, rows)}
+                                  for bench, rows in benches.items()}
                             for run, benches in self.consistency.items()},
             "notes": self.notes,
         }
@@ -148,6 +150,18 @@ def consistency_of(run: Run) -> dict[str, list[Consistency]]:
     return found
 
 
+def consistency_groups(benchmark: str, rows: list[Consistency]) -> dict[str, float]:
+    """Mean consistency score per group whose non-English languages are all present."""
+    _, groups = layout(benchmark)
+    by_language = {row.language: row for row in rows}
+    found = {}
+    for group, members in groups.items():
+        members = [m for m in members if m != SOURCE]
+        if members and all(m in by_language for m in members):
+            found[group] = group_score([by_language[m] for m in members])
+    return found
+
+
 def _signed(value: float) -> str:
     return f"{value:+.2f}"
 
@@ -169,16 +183,11 @@ def format_comparison(result: Comparison) -> str:
         out.append(f"consistency with English, {label}: right in both / only English / only target / neither; "
                    "score = both / (right in at least one)")
         for benchmark, rows in benches.items():
-            _, groups = layout(benchmark)
             for row in rows:
                 out.append(f"  {benchmark:<8} {row.language:<6} {row.both:>5} / {row.only_source:>5} / "
                            f"{row.only_target:>5} / {row.neither:>5}   {row.score:6.1f}   (n {row.n})")
-            by_language = {row.language: row for row in rows}
-            for group, members in groups.items():
-                members = [m for m in members if m != SOURCE]
-                if members and all(m in by_language for m in members):
-                    out.append(f"  {benchmark:<8} {GROUP_PREFIX + group:<20} mean score "
-                               f"{group_score([by_language[m] for m in members]):6.1f}")
+            for group, score in consistency_groups(benchmark, rows).items():
+                out.append(f"  {benchmark:<8} {GROUP_PREFIX + group:<20} mean score {score:6.1f}")
         out.append("")
     out += [f"note: {note}" for note in result.notes]
     return "\n".join(out).rstrip() + "\n"
