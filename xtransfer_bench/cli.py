@@ -395,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
         "them, evaluate base/sft/aligned/merged in one engine (xtransfer-vllm where installed), measure retrieval "
         "by layer and write the leaderboard. --base-only: just the default model on MASSIVE.")
     demo.add_argument("--limit", type=int, default=None, help="examples per language (default: all)")
-    demo.add_argument("--steps", type=int, default=24, help="training steps per adapter (default 24)")
+    demo.add_argument("--steps", type=int, default=24, help="SFT training steps (default 24); the aligned adapter alternates task and alignment steps and gets twice as many")
     demo.add_argument("--output_path", default="demo-results", help="working folder: data, adapters, results, leaderboard")
     demo.add_argument("--base-only", action="store_true", help="only evaluate the default model on MASSIVE")
     return parser

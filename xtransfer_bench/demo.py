@@ -140,13 +140,15 @@ def run_pipeline(output_path: str = "demo-results", steps: int = 24, limit: int 
     common = dict(model=model, task="massive", train_langs=list(DEMO_LANGS), align_source="task",
                   align_langs=["de", "es"], align_layer="middle", effective_batch=8, micro_batch=4,
                   contrastive_batch=8, align_dev_pairs=4, align_skip_first_token=True, limit_dev_examples=8,
-                  learning_rate=1e-3, max_steps=steps, eval_steps=max(steps // 3, 1), max_length=256)
+                  learning_rate=1e-3, eval_steps=max(steps // 3, 1), max_length=256)
     adapters = {}
-    for name, mode in (("sft", "sft"), ("aligned", "midalign")):
+    # midalign alternates task and alignment steps: twice the steps give it
+    # as many task steps as SFT.
+    for name, mode, total in (("sft", "sft", steps), ("aligned", "midalign", 2 * steps)):
         folder = out / "adapters" / name
         if not (folder / "adapter_model.safetensors").is_file():
-            print(f"\n=== 1. training {name} ({mode}, {steps} steps) ===", flush=True)
-            train(load_config(None, [], mode=mode, output_dir=str(folder), **common))
+            print(f"\n=== 1. training {name} ({mode}, {total} steps) ===", flush=True)
+            train(load_config(None, [], mode=mode, output_dir=str(folder), max_steps=total, **common))
         adapters[name] = folder
     print("\n=== 2. merging sft and aligned (task weight 0.9) ===", flush=True)
     adapters["merged"] = merge_adapters(str(adapters["sft"]), str(adapters["aligned"]), out / "adapters" / "merged",
