@@ -113,9 +113,14 @@ def _bars(table: Table, width: int = 900, height: int = 260) -> str:
                 y_low, y_high = (zero - plot_h * end / span for end in ends)
                 parts.append(f'<line class="interval" x1="{centre:.1f}" y1="{y_low:.1f}" x2="{centre:.1f}" '
                              f'y2="{y_high:.1f}" stroke="#222" stroke-width="1"/>')
+    # Legend: the adapter alone when every row is of one model; each entry as wide as its text.
+    one_model = len({row.model for row in shown}) == 1
+    x = left
     for j, row in enumerate(shown):
-        parts.append(f'<rect x="{left + j * 180}" y="{height - 12}" width="10" height="10" fill="{COLOURS[j]}"/>'
-                     f'<text x="{left + j * 180 + 14}" y="{height - 3}" font-size="11">{html.escape(row.label[:28])}</text>')
+        name = (row.adapter + (f" {{{row.setting}}}" if row.setting else "") if one_model else row.label)[:40]
+        parts.append(f'<rect x="{x}" y="{height - 12}" width="10" height="10" fill="{COLOURS[j]}"/>'
+                     f'<text x="{x + 14}" y="{height - 3}" font-size="11">{html.escape(name)}</text>')
+        x += 14 + int(6.5 * len(name)) + 16
     parts.append(f'<text x="4" y="{top - 6}" font-size="11">{"gain over " + html.escape(base.label) if base else table.metric}</text>')
     for tick in sorted({low, 0.0, high}):  # the axis: its ends and zero
         y = zero - plot_h * tick / span
