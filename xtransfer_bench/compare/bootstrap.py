@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from xtransfer_bench.compare.statistics import Statistic
+from xtransfer_bench.compare.statistics import Statistic, full_score
 
 DEFAULT_RESAMPLES = 1000
 DEFAULT_SEED = 12345  # sacrebleu's default SACREBLEU_SEED
@@ -79,10 +79,6 @@ def _resampled_scores(stat: Statistic, stats: np.ndarray, indices: np.ndarray) -
     return stat.score(sums, n)
 
 
-def _full(stat: Statistic, stats: np.ndarray) -> float:
-    return float(stat.score(stats.sum(0, keepdims=True), len(stats))[0])
-
-
 def p_value(differences: np.ndarray, observed: float) -> float:
     centred = differences - differences.mean()
     # A tolerance keeps float noise in the centring from deciding ties (identical runs).
@@ -105,8 +101,8 @@ def paired_bootstrap(parts: list[Part], resamples: int = DEFAULT_RESAMPLES, seed
         scores_b += _resampled_scores(part.stat, part.b, indices)
     scores_a /= len(parts)
     scores_b /= len(parts)
-    a = sum(_full(part.stat, part.a) for part in parts) / len(parts)
-    b = sum(_full(part.stat, part.b) for part in parts) / len(parts)
+    a = sum(full_score(part.stat, part.a) for part in parts) / len(parts)
+    b = sum(full_score(part.stat, part.b) for part in parts) / len(parts)
     differences = scores_b - scores_a
     low, high = np.percentile(differences, [100 * ALPHA / 2, 100 * (1 - ALPHA / 2)])
     return Difference(a, b, float(low), float(high), p_value(differences, b - a),
