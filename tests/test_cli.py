@@ -47,3 +47,27 @@ def test_missing_data_folder_is_one_clear_error(tiny_model, tmp_path):
     assert done.returncode == 2
     assert "XTRANSFER_DATA_DIR" in done.stderr and "massive/" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_train_overrides_may_follow_the_config_option():
+    """The README's form `train MODE --config NAME key=value ...` (argparse
+    alone rejects key=value after an option)."""
+    from xtransfer_bench.cli import build_parser, parse_args
+
+    parser = build_parser()
+    args = parse_args(parser, ["train", "sft", "--config", "massive_llama3", "output_dir=adapters/sft", "max_steps=5"])
+    assert args.config == "massive_llama3" and args.overrides == ["output_dir=adapters/sft", "max_steps=5"]
+    args = parse_args(parser, ["train", "clicp", "lr=1", "--config", "xcopa", "target_langs=[tr]", "--resume"])
+    assert args.overrides == ["lr=1", "target_langs=[tr]"] and args.resume
+    done = run("train", "sft", "--config", "massive_llama3", "--bogus", "x=1")
+    assert done.returncode == 2 and "unrecognized arguments: --bogus" in done.stderr
+
+
+def test_help_examples_keep_their_line_continuations():
+    """Each example line that ends in a backslash is followed by its own continuation line."""
+    from xtransfer_bench.cli import EPILOG
+
+    for line in EPILOG.splitlines():
+        if "--model auto" in line and "pretrained=BASE" in line:
+            assert line.rstrip().endswith("\\")
+    assert "95%%" not in run("compare", "--help").stdout

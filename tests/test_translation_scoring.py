@@ -37,19 +37,52 @@ def shared_data(monkeypatch):
 
 
 @pytest.mark.parametrize("src,tgt", WMT23_DIRECTIONS, ids=[f"{s}-{t}" for s, t in WMT23_DIRECTIONS])
-def test_wmt_scheme_reproduces_official_wmt23_scores(shared_data, src, tgt):
+@pytest.mark.parametrize("scheme", ["wmt", "paper"])
+def test_first_reference_reproduces_the_sacrebleu_cli(shared_data, src, tgt, scheme):
+    """The default protocol: one reference, the first (refA), as ALMA, the
+    middle-layer paper (nrefs:1) and the official WMT23 scores use."""
     folder = shared_data / "wmt" / "wmt23"
-    refs = sorted(folder.glob(f"generaltest2023.{src}-{tgt}.ref.*.{tgt}"))
-    # WMT23's official BLEU tokenisation: char for Japanese, zh for Chinese, 13a otherwise.
-    tokenizer = {"ja": "char", "zh": "zh"}.get(tgt, "13a")
+    first_ref = folder / f"generaltest2023.{src}-{tgt}.ref.refA.{tgt}"
+    # WMT23's official BLEU tokenisation: char for Japanese, zh for Chinese,
+    # 13a otherwise; the paper's: ja-mecab for Japanese.
+    tokenizer = {"wmt": {"ja": "char", "zh": "zh"}, "paper": {"ja": "ja-mecab", "zh": "zh"}}[scheme].get(tgt, "13a")
     for system in SYSTEMS:
         hyp = folder / f"generaltest2023.{src}-{tgt}.hyp.{system}.{tgt}"
-        ours = score(f"xtransfer_wmt_{src}_{tgt}", hyp, {"bleu_scheme": "wmt", "comet_model": "none"}, ["bleu", "chrf", "bleu_signature"])
-        bleu, chrf = sacrebleu_cli(refs, hyp, tokenizer)
+        ours = score(f"xtransfer_wmt_{src}_{tgt}", hyp, {"bleu_scheme": scheme, "comet_model": "none"},
+                     ["bleu", "chrf", "bleu_signature", "chrf_signature"])
+        bleu, chrf = sacrebleu_cli([first_ref], hyp, tokenizer)
         # Equal at the CLI's 4 printed decimals, so equal to the 2 decimals WMT reports.
         assert ours["bleu"] == pytest.approx(bleu, abs=1e-4), system
         assert ours["chrf"] == pytest.approx(chrf, abs=1e-4), system
-        assert f"tok:{tokenizer}" in ours["bleu_signature"] and f"nrefs:{len(refs)}" in ours["bleu_signature"]
+        assert f"tok:{tokenizer}" in ours["bleu_signature"] and "nrefs:1|" in ours["bleu_signature"]
+        assert "nrefs:1|" in ours["chrf_signature"]
+
+
+HEBREW = [(s, t) for s, t in WMT23_DIRECTIONS if "he" in (s, t)]
+
+
+@pytest.mark.parametrize("src,tgt", HEBREW, ids=[f"{s}-{t}" for s, t in HEBREW])
+def test_all_references_on_request_equal_the_cli_with_every_reference(shared_data, src, tgt):
+    folder = shared_data / "wmt" / "wmt23"
+    refs = sorted(folder.glob(f"generaltest2023.{src}-{tgt}.ref.*.{tgt}"))
+    assert len(refs) == 2  # refA and refB: the case where the choice matters
+    hyp = folder / f"generaltest2023.{src}-{tgt}.hyp.GPT4-5shot.{tgt}"
+    options = {"bleu_scheme": "wmt", "comet_model": "none"}
+    both = score(f"xtransfer_wmt_{src}_{tgt}", hyp, {**options, "references": "all"}, ["bleu", "chrf", "bleu_signature"])
+    bleu, chrf = sacrebleu_cli(refs, hyp, "13a")
+    assert both["bleu"] == pytest.approx(bleu, abs=1e-4) and both["chrf"] == pytest.approx(chrf, abs=1e-4)
+    assert "nrefs:2|" in both["bleu_signature"]
+    # The reason the default is one reference: a second one inflates BLEU far
+    # beyond the published one-reference figures (12-16 points measured on he).
+    first = score(f"xtransfer_wmt_{src}_{tgt}", hyp, options, ["bleu"])
+    assert both["bleu"] - first["bleu"] > 5
+
+
+def test_unknown_references_option_is_refused(shared_data, tmp_path):
+    hyp = tmp_path / "hyp.en"
+    hyp.write_text("x\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="references='some': use first"):
+        score("xtransfer_wmt_he_en", hyp, {"references": "some", "comet_model": "none"}, ["bleu"])
 
 
 def test_paper_scheme_uses_mecab_for_japanese(shared_data):
@@ -73,6 +106,13 @@ def test_wmt21_and_wmt22_local_folders_load_every_reference(shared_data):
     cs = wmt.load("cs", "en")
     assert len(cs) == 1448 and len(cs[0]["references"]) == 2 and cs[0]["test_set"] == "wmt22"
     assert len(wmt.load("en", "is")) == 1000
+    # Where the rows came from, as results files record it.
+    assert cs[0]["data_source"].startswith("wmt22:cs-en:test|local:")
+
+
+def test_fixture_rows_are_marked_as_fixtures(monkeypatch):
+    monkeypatch.setenv("XTRANSFER_DATA_DIR", str(FIXTURES_DIR))
+    assert wmt.load("de", "en")[0]["data_source"].startswith("fixtures:wmt22:de-en:test|local:")
 
 
 @pytest.fixture
@@ -83,9 +123,13 @@ def fixture_wmt(monkeypatch):
 
 def test_references_as_predictions_score_100(fixture_wmt, tmp_path):
     hyp = tmp_path / "hyp.en"
-    hyp.write_text((fixture_wmt / "wmt22" / "generaltest2022.de-en.ref.B.en").read_text(encoding="utf-8"), encoding="utf-8")
+    hyp.write_text((fixture_wmt / "wmt22" / "generaltest2022.de-en.ref.A.en").read_text(encoding="utf-8"), encoding="utf-8")
     scores = score("xtransfer_wmt_de_en", hyp, {"comet_model": "none"}, ["bleu", "chrf"])
     assert scores == {"bleu": pytest.approx(100.0), "chrf": pytest.approx(100.0)}
+    # The second reference is not scored by default, only with references=all.
+    hyp.write_text((fixture_wmt / "wmt22" / "generaltest2022.de-en.ref.B.en").read_text(encoding="utf-8"), encoding="utf-8")
+    assert score("xtransfer_wmt_de_en", hyp, {"comet_model": "none"}, ["bleu"])["bleu"] < 50
+    assert score("xtransfer_wmt_de_en", hyp, {"comet_model": "none", "references": "all"}, ["bleu"])["bleu"] == pytest.approx(100.0)
 
 
 def test_samples_jsonl_is_matched_by_doc_id(fixture_wmt, tmp_path):

@@ -40,7 +40,9 @@ def test_results_hold_bleu_chrf_comet_and_signatures(wmt_run):
     de_en = results["results"]["xtransfer_wmt_de_en"]
     for metric in ("bleu", "chrf", "comet"):
         assert isinstance(de_en[f"{metric},none"], float) and de_en[f"{metric},none"] == de_en[f"{metric},none"]  # not NaN
-    assert de_en["bleu_signature,none"].startswith("nrefs:2|") and "tok:13a" in de_en["bleu_signature,none"]
+    # The fixture has two references; the default protocol scores the first.
+    assert de_en["bleu_signature,none"].startswith("nrefs:1|") and "tok:13a" in de_en["bleu_signature,none"]
+    assert de_en["data_source,none"].startswith("fixtures:wmt22:de-en:test|local:")
     assert "nc:6" in de_en["chrf_signature,none"]
     assert de_en["comet_signature,none"].startswith("model:")
     assert "tok:ja-mecab" in results["results"]["xtransfer_wmt_en_ja"]["bleu_signature,none"]
@@ -56,7 +58,9 @@ def test_metrics_recompute_from_logged_samples(wmt_run):
     rows = [json.loads(line) for line in next(out.rglob("samples_xtransfer_wmt_de_en_*.jsonl")).read_text().splitlines()]
     rows.sort(key=lambda row: row["doc_id"])
     hyps = [row["bleu"]["hypothesis"] for row in rows]
-    refs = [row["doc"]["references"] for row in rows]
+    # References read from the release-layout file itself: the first one (ref.A).
+    ref_a = (FIXTURES_DIR / "wmt" / "wmt22" / "generaltest2022.de-en.ref.A.en").read_text(encoding="utf-8").splitlines()
+    refs = [[ref_a[row["doc_id"]]] for row in rows]
     # The hypothesis is the first non-empty line of the generated text.
     for row, hyp in zip(rows, hyps):
         lines = [line.strip() for line in row["resps"][0][0].strip().splitlines() if line.strip()]

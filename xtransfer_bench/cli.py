@@ -34,12 +34,12 @@ EPILOG = textwrap.dedent(
 
       # many adapters (LoRA, merged LoRA, soft prompts) over one base model in one process;
       # one results folder per adapter. xtransfer-vllm on GPUs, xtransfer-hf on CPU, auto picks
-      xtransfer-bench eval --model auto --model_args pretrained=BASE,adapters="sft:./sft;aligned:./aligned" \
+      xtransfer-bench eval --model auto --model_args pretrained=BASE,adapters="sft:./sft;aligned:./aligned" \\
           --tasks xtransfer_massive --apply_chat_template --output_path results/
 
       # an adapter someone else trained (folder or hub id): checked against the base model,
       # results plus run_record.json (versions, prompt and adapter hashes, data, command)
-      xtransfer-bench eval --model auto --model_args pretrained=Qwen/Qwen2.5-7B-Instruct --adapter user/qwen-massive-lora \
+      xtransfer-bench eval --model auto --model_args pretrained=Qwen/Qwen2.5-7B-Instruct --adapter user/qwen-massive-lora \\
           --tasks xtransfer_massive --apply_chat_template --output_path results/
 
       # leaderboard from many results folders; layer-wise retrieval of a model and an adapter
@@ -255,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--predictions", required=True, help="one output per line in test order, or lm-eval samples JSONL")
     score.add_argument("--metrics", default=None, help="comma-separated subset of the task's metrics (default: all)")
     score.add_argument("--bleu-scheme", choices=["paper", "wmt"], default=None, help="BLEU tokenisation (translation tasks)")
+    score.add_argument("--references", choices=["first", "all"], default=None,
+                       help="translation: score the first reference (default, as the published scores) or all of them")
     score.add_argument("--comet-model", default=None, help="COMET hub id or local checkpoint; 'none' skips COMET")
     score.add_argument("--comet-batch-size", type=int, default=None)
     score.add_argument("--output", default=None, help="also write the scores as JSON here")
@@ -369,7 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Paired bootstrap over the items both runs answered (lm-eval --log_samples logs): for every "
         "metric (BLEU and chrF recomputed per resample from sacrebleu's sentence statistics, slot and entity F1 "
         "from entity counts), per language and per group mean (resampled within each language): both scores, "
-        "B - A, its 95%% interval and a two-sided p-value. Then, for parallel test sets (MASSIVE, XQuAD, XCOPA, "
+        "B - A, its 95% interval and a two-sided p-value. Then, for parallel test sets (MASSIVE, XQuAD, XCOPA, "
         "XNLI) with an English run, how often an item is right in both English and the target language. Runs "
         "whose items differ (task version, --limit, options, data) are refused.",
         epilog=textwrap.dedent(
@@ -401,6 +403,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_args(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """The parser's namespace; for `train`, key=value pairs are overrides
+    wherever they stand after the mode (argparse gives a `nargs="*"`
+    positional only the values before the first option, so
+    `train sft --config X a=b` would otherwise fail on a=b)."""
+    args, unknown = parser.parse_known_args(argv)
+    if args.command == "train":
+        stray = [arg for arg in unknown if "=" not in arg or arg.startswith("-")]
+        args.overrides = list(args.overrides) + [arg for arg in unknown if arg not in stray]
+        unknown = stray
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -413,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
                       "lm-eval's options:\n")
             run_lm_eval(argv[1:])
             return 0
-        args = parser.parse_args(argv)
+        args = parse_args(parser, argv)
         if args.command == "tasks-path":
             print(task_files.TASKS_DIR)
         elif args.command == "install-tasks":
@@ -436,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
                 key: value
                 for key, value in {
                     "bleu_scheme": args.bleu_scheme,
+                    "references": args.references,
                     "comet_model": args.comet_model,
                     "comet_batch_size": args.comet_batch_size,
                 }.items()

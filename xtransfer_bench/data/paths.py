@@ -58,3 +58,41 @@ def read_jsonl(path: Path) -> list[dict]:
                 except json.JSONDecodeError as error:
                     raise ValueError(f"{path}:{line_number} is not valid JSON ({error.msg}).") from None
     return rows
+
+
+# Results files record where a task's items came from, so that a score on the
+# bundled fixtures or on a local copy is never mistaken for one on the
+# published test set (the leaderboard compares the part before "|").
+SOURCE_FIELD = "data_source"
+FIXTURES_MARK = "fixtures"
+
+
+def _is_fixture(path: Path) -> bool:
+    from xtransfer_bench.fixtures import FIXTURES_DIR
+
+    resolved = Path(path).resolve()
+    return resolved == FIXTURES_DIR or FIXTURES_DIR in resolved.parents
+
+
+def describe_source(dataset: str, hub: str | None = None, files=()) -> str:
+    """`<dataset>|hub:<id>` for hub data; `<dataset>|local:<path>` for files
+    under XTRANSFER_DATA_DIR; `fixtures:<dataset>|local:<path>` when any of
+    `files` is one of the package's own sample files (which are never the
+    real test set). `dataset` names the test set and split, e.g.
+    "massive-1.1:en-US:test" or "wmt23:generaltest2023.en-he"."""
+    files = [Path(f) for f in files]
+    if not files:
+        return f"{dataset}|hub:{hub}"
+    where = files[0] if len(files) == 1 else files[0].parent
+    if any(_is_fixture(path) for path in files):
+        return f"{FIXTURES_MARK}:{dataset}|local:{where}"
+    return f"{dataset}|local:{where}"
+
+
+def source_identity(source: str) -> str:
+    """The test-set part of a data source (what must match to compare)."""
+    return (source or "").split("|", 1)[0]
+
+
+def is_fixture_source(source: str) -> bool:
+    return source_identity(source).startswith(FIXTURES_MARK + ":")

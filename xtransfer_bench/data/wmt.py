@@ -13,8 +13,10 @@ The hub copies carry one reference per segment.
 
 Local (`$XTRANSFER_DATA_DIR/wmt/`): the WMT release text folders, as in
 ../shared/data/wmt: `wmt23/generaltest2023.<src>-<tgt>.src.<src>` and
-`.ref.<name>.<tgt>` (every reference present is used, e.g. refA and refB for
-Hebrew), `wmt22/generaltest2022.*`, `wmt21/newstest2021.*`.
+`.ref.<name>.<tgt>`, `wmt22/generaltest2022.*`, `wmt21/newstest2021.*`. Every
+reference present is loaded, in name order (refA before refB; B before C for
+WMT22 cs-en); the tasks score the first one unless asked for all
+(metrics/translation_task.py says why).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 import datasets
 
 from xtransfer_bench import languages
-from xtransfer_bench.data.paths import DataNotFoundError, load_from_hub, local_benchmark_dir
+from xtransfer_bench.data.paths import DataNotFoundError, describe_source, load_from_hub, local_benchmark_dir
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def _read_lines(path: Path) -> list[str]:
     return text.split("\n") if text else []
 
 
-def _read_local(folder: Path, ts: TestSet, src: str, tgt: str) -> tuple[list[str], list[list[str]]]:
+def _read_local(folder: Path, ts: TestSet, src: str, tgt: str) -> tuple[list[str], list[list[str]], str]:
     stem = f"{ts.file_prefix}.{src}-{tgt}"
     source_file = folder / ts.name / f"{stem}.src.{src}"
     if not source_file.is_file():
@@ -84,21 +86,29 @@ def _read_local(folder: Path, ts: TestSet, src: str, tgt: str) -> tuple[list[str
     for path, refs in zip(ref_files, reference_sets):
         if len(refs) != len(sources):
             raise ValueError(f"{path} has {len(refs)} lines but {source_file} has {len(sources)}.")
-    return sources, [list(refs) for refs in zip(*reference_sets)]
+    source = describe_source(dataset_name(ts, src, tgt), files=[source_file, *ref_files])
+    return sources, [list(refs) for refs in zip(*reference_sets)], source
 
 
-def _read_hub(ts: TestSet, src: str, tgt: str) -> tuple[list[str], list[list[str]]]:
+def _read_hub(ts: TestSet, src: str, tgt: str) -> tuple[list[str], list[list[str]], str]:
     config = f"{src}-{tgt}"
     rows = load_from_hub("wmt", ts.hub_id, name=config, split="test")
     pairs = rows[config]
-    return [pair[src] for pair in pairs], [[pair[tgt]] for pair in pairs]
+    source = describe_source(dataset_name(ts, src, tgt), hub=f"{ts.hub_id}@main:{config}")
+    return [pair[src] for pair in pairs], [[pair[tgt]] for pair in pairs], source
+
+
+def dataset_name(ts: TestSet, src: str, tgt: str) -> str:
+    """The test set's identity in results files: wmt22:de-en:test."""
+    return f"{ts.name}:{src}-{tgt}:test"
 
 
 def load(src: str, tgt: str) -> datasets.Dataset:
-    """Test segments of one direction: source, references (list), target (= first reference)."""
+    """Test segments of one direction: source, references (list, every one
+    the copy has), target (= first reference), data_source."""
     ts = test_set(src, tgt)
     folder = local_benchmark_dir("wmt")
-    sources, references = _read_local(folder, ts, src, tgt) if folder else _read_hub(ts, src, tgt)
+    sources, references, data_source = _read_local(folder, ts, src, tgt) if folder else _read_hub(ts, src, tgt)
     return datasets.Dataset.from_list(
         [
             {
@@ -109,6 +119,7 @@ def load(src: str, tgt: str) -> datasets.Dataset:
                 "source": source,
                 "references": refs,
                 "target": refs[0],
+                "data_source": data_source,
             }
             for index, (source, refs) in enumerate(zip(sources, references))
         ]

@@ -1,8 +1,17 @@
 """Translation metrics as lm-eval sees them: one item per segment, corpus-level
 aggregations (BLEU, chrF, COMET-22) and their signatures.
 
-Per-task options (BLEU scheme, COMET model and batch size) travel inside each
-doc, because lm-eval hands aggregation functions nothing but the items.
+Per-task options (BLEU scheme, references, COMET model and batch size) travel
+inside each doc, because lm-eval hands aggregation functions nothing but the items.
+
+References: the first one by default (`references=first`), the protocol of
+every published number we sit beside: the middle-layer paper's sacrebleu
+signature says nrefs:1, ALMA's hub test sets carry one reference, and the
+official WMT23 scores of en-he/he-en use refA only. `references=all` scores
+every reference the data has (WMT23 he: refA + refB; WMT22 cs-en: B + C),
+which raises he BLEU by 12-16 points; its signature says nrefs:2, so it is
+never set beside a one-reference number. COMET-22 takes the first reference
+either way.
 """
 
 from __future__ import annotations
@@ -12,13 +21,16 @@ import math
 from dataclasses import dataclass
 
 from xtransfer_bench import languages, prompts
+from xtransfer_bench.data.paths import SOURCE_FIELD
+from xtransfer_bench.metrics.protocols import aggregate_signature
 from xtransfer_bench.metrics.translation import DEFAULT_SCHEME, bleu_tokenizer, corpus_bleu, corpus_chrf
 
 log = logging.getLogger(__name__)
 
 DEFAULT_COMET = "Unbabel/wmt22-comet-da"
 NO_COMET = "none"
-METRICS = ("bleu", "chrf", "comet", "bleu_signature", "chrf_signature", "comet_signature")
+METRICS = ("bleu", "chrf", "comet", "bleu_signature", "chrf_signature", "comet_signature", SOURCE_FIELD)
+REFERENCES = ("first", "all")
 
 
 @dataclass(frozen=True)
@@ -26,12 +38,20 @@ class ScoringOptions:
     bleu_scheme: str = DEFAULT_SCHEME
     comet_model: str = DEFAULT_COMET
     comet_batch_size: int = 16
+    references: str = "first"
+
+    def __post_init__(self):
+        if self.references not in REFERENCES:
+            raise ValueError(f"references={self.references!r}: use first (default, as the published scores) "
+                             "or all (every reference the data has).")
 
 
 def doc_fields(doc: dict, options: ScoringOptions) -> dict:
-    """Fields added to each WMT doc: the system prompt and the scoring options."""
+    """Fields added to each WMT doc: the system prompt, the references scored
+    and the scoring options."""
     bleu_tokenizer(doc["tgt_lang"], options.bleu_scheme)  # fail at load time on an unknown scheme
     return {
+        "references": list(doc["references"]) if options.references == "all" else list(doc["references"][:1]),
         "system": prompts.translation_system_prompt(
             languages.get(doc["src_lang"]).name, languages.get(doc["tgt_lang"]).name
         ),
@@ -59,6 +79,7 @@ def item(doc: dict, generated: str | None) -> dict:
         "bleu_scheme": doc["bleu_scheme"],
         "comet_model": doc["comet_model"],
         "comet_batch_size": doc["comet_batch_size"],
+        SOURCE_FIELD: doc[SOURCE_FIELD],
     }
 
 
@@ -78,6 +99,10 @@ def aggregate_bleu(items: list[dict]) -> float:
 
 def aggregate_chrf(items: list[dict]) -> float:
     return _chrf(items).score
+
+
+def aggregate_data_source(items: list[dict]) -> str:
+    return aggregate_signature(i[SOURCE_FIELD] for i in items)
 
 
 def aggregate_bleu_signature(items: list[dict]) -> str:
