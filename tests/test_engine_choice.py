@@ -41,7 +41,7 @@ def test_rank_above_vllm_maximum(tmp_path):
 def test_auto_picks_hf_without_a_gpu():
     import torch
 
-    from xtransfer_bench.cli import pick_engine
+    from xtransfer_bench.commands.eval import pick_engine
 
     assert not torch.cuda.is_available()  # this suite runs on CPU machines
     assert pick_engine() == "xtransfer-hf"

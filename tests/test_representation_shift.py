@@ -4,8 +4,8 @@ difference of span means at L_to, and back at L_back; nothing else moves."""
 import pytest
 import torch
 
-from xtransfer_bench.trainers.alignment import decoder_layers
-from xtransfer_bench.trainers.shift import RepresentationShift
+from xtransfer_bench.model_layers import decoder_layers
+from xtransfer_bench.shift import RepresentationShift
 
 
 def capture(layer_module, store, key):

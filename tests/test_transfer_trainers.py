@@ -246,7 +246,7 @@ def greedy_by_hand(model_dir: Path, adapter: Path, context: str, until: list[str
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from xtransfer_bench.trainers.shift import RepresentationShift, shift_masks
+    from xtransfer_bench.shift import RepresentationShift, shift_masks
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32), adapter).eval()

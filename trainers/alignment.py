@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from xtransfer_bench.data import parallel
+from xtransfer_bench.model_layers import decoder_layers
 from xtransfer_bench.trainers.config import ConfigError
 
 POSITIONS = {"bottom": 0.25, "middle": 0.5, "top": 1.0}  # paper table 3: layers 8, 16, 32 of 32
@@ -22,16 +23,6 @@ POSITIONS = {"bottom": 0.25, "middle": 0.5, "top": 1.0}  # paper table 3: layers
 class _Stop(Exception):
     def __init__(self, hidden: torch.Tensor):
         self.hidden = hidden
-
-
-def decoder_layers(model) -> torch.nn.ModuleList:
-    """The stack of decoder layers of a (PEFT-wrapped) causal LM."""
-    config = getattr(model, "config", None)
-    count = getattr(getattr(config, "get_text_config", lambda: config)(), "num_hidden_layers", None)
-    for module in model.modules():
-        if isinstance(module, torch.nn.ModuleList) and len(module) == count:
-            return module
-    raise ValueError(f"Cannot find the {count} decoder layers of {type(model).__name__}.")
 
 
 def resolve_layer(layer: str | int, num_layers: int) -> int:

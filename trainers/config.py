@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from xtransfer_bench.errors import XtransferError
+
 CONFIG_DIR = Path(__file__).parent / "configs"
 MODES = {
     "sft": "task fine-tuning on train_langs",

@@ -13,7 +13,7 @@ from typing import Callable
 from xtransfer_bench import languages, prompts
 from xtransfer_bench.data import alma
 from xtransfer_bench.trainers.config import ConfigError
-from xtransfer_bench.trainers.shift import token_mask
+from xtransfer_bench.shift import token_mask
 
 IGNORE = -100
 

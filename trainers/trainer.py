@@ -25,7 +25,7 @@ from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 from xtransfer_bench.trainers import alignment, steps
 from xtransfer_bench.trainers.config import TRANSFER_MODES, ConfigError, TrainConfig
 from xtransfer_bench.adapters import SHIFT_FILE
-from xtransfer_bench.trainers.shift import RepresentationShift
+from xtransfer_bench.shift import RepresentationShift
 from xtransfer_bench.trainers.task_data import DEV_SPLIT, encode_docs, load_task_docs
 from xtransfer_bench.trainers.transfer import transfer_phases
 

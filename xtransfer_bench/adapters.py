@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from xtransfer_bench.errors import XtransferError
+
 
 # Written by the CL-ICP (S) trainer next to a soft prompt trained with the
 # representation shift: {"layer_to": i, "layer_back": j} (decoder layers, from 1).
 SHIFT_FILE = "xtransfer_shift.json"
 
 
-class AdapterError(ValueError):
+class AdapterError(XtransferError, ValueError):
     pass
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xtransfer_bench.errors import XtransferError
+
 
 @dataclass(frozen=True)
 class Language:
@@ -80,7 +82,7 @@ _ROWS = [
 LANGUAGES: dict[str, Language] = {row[0]: Language(*row) for row in _ROWS}
 
 
-class UnknownLanguageError(ValueError):
+class UnknownLanguageError(XtransferError, ValueError):
     pass
 
 

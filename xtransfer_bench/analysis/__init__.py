@@ -2,5 +2,8 @@
 paper, section 2) and cosine deviation (CL-ICP paper, appendix B.1)."""
 
 
+from xtransfer_bench.errors import XtransferError
+
+
 class AnalysisError(ValueError):
     """Settings the diagnostic cannot run with; the message names the fix."""

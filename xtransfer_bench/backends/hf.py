@@ -137,7 +137,7 @@ class MultiAdapterHFLM(AdapterFanOut, HFLM):
                     self._prompt_model = wrapper
 
     def _load_shifts(self) -> dict:
-        from xtransfer_bench.trainers.shift import RepresentationShift
+        from xtransfer_bench.shift import RepresentationShift
 
         return {a.name: RepresentationShift(self._model, *a.shift_layers) for a in self.adapter_set if a.shift_layers}
 
@@ -177,7 +177,7 @@ class MultiAdapterHFLM(AdapterFanOut, HFLM):
         """Demonstration and question token masks aligned with the left-padded
         (and possibly left-truncated) batch: each row's own tokenisation with
         character offsets, right-aligned onto the row."""
-        from xtransfer_bench.trainers.shift import shift_masks
+        from xtransfer_bench.shift import shift_masks
 
         demo = torch.zeros_like(ids, dtype=torch.bool)
         target = torch.zeros_like(ids, dtype=torch.bool)

@@ -19,11 +19,12 @@ from pathlib import Path
 
 from xtransfer_bench import languages
 from xtransfer_bench.data.paths import DataNotFoundError, load_from_hub, local_benchmark_dir
+from xtransfer_bench.errors import XtransferError
 
 TATOEBA_HUB_ID = "mteb/tatoeba-bitext-mining"
 
 
-class ParallelDataError(ValueError):
+class ParallelDataError(XtransferError, ValueError):
     """Parallel data that cannot be aligned line by line or is empty."""
 
 

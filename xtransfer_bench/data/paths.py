@@ -6,10 +6,12 @@ import json
 import os
 from pathlib import Path
 
+from xtransfer_bench.errors import XtransferError
+
 DATA_DIR_ENV = "XTRANSFER_DATA_DIR"
 
 
-class DataNotFoundError(FileNotFoundError):
+class DataNotFoundError(XtransferError, FileNotFoundError):
     """Data could not be reached; the message says how to point at a local copy."""
 
 

@@ -19,7 +19,7 @@ import contextlib
 import torch
 
 from xtransfer_bench import prompts
-from xtransfer_bench.trainers.alignment import decoder_layers
+from xtransfer_bench.model_layers import decoder_layers
 
 
 def token_mask(offsets, spans) -> list[bool]:
