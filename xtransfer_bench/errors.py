@@ -13,3 +13,11 @@ class XtransferError(Exception):
 
 class UsageError(XtransferError):
     """Bad command-line input."""
+
+
+class TaskOptionError(XtransferError, ValueError):
+    """A task option (lm-eval --metadata, a score option) with a value the task does not know."""
+
+
+class DataError(XtransferError, ValueError):
+    """A data file that is there but cannot be read as its release format."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from xtransfer_bench.errors import TaskOptionError
+
 Message = dict[str, str]
 
 # Short system prompt used with fine-tuned models (paper D.2, "shortened from
@@ -76,7 +78,7 @@ def slot_filling_messages(utterance: str, style: str = "finetuned", answer: str 
     try:
         system = SLOT_FILLING_STYLES[style]
     except KeyError:
-        raise ValueError(f"Unknown slot-filling prompt style {style!r}; use one of {sorted(SLOT_FILLING_STYLES)}") from None
+        raise TaskOptionError(f"Unknown slot-filling prompt style {style!r}; use one of {sorted(SLOT_FILLING_STYLES)}") from None
     messages = [{"role": "system", "content": system}, {"role": "user", "content": utterance}]
     if answer is not None:
         messages.append({"role": "assistant", "content": answer})

@@ -36,6 +36,37 @@ def base_module_names(base_model: str) -> set[str]:
     return {name for name, _ in model.named_modules() if name}
 
 
+def check_lora_targets(name: str, targets, base_model: str) -> None:
+    """Refuse, before any weights load, a LoRA whose target modules the base
+    architecture does not have (PEFT would fail after loading the model, with
+    a long traceback that does not name the adapter)."""
+    modules = base_module_names(base_model)
+    if isinstance(targets, str):  # PEFT: a regex over full module names
+        missing = [] if any(re.fullmatch(targets, module) for module in modules) else [targets]
+    else:
+        suffixes = {module.rsplit(".", 1)[-1] for module in modules}
+        missing = [t for t in targets or [] if t not in suffixes and t not in modules]
+    if missing:
+        linear = sorted({m.rsplit(".", 1)[-1] for m in modules if m.rsplit(".", 1)[-1].endswith("proj")})
+        raise AdapterError(
+            f"Adapter {name!r} targets {missing}, which {base_model} does not have "
+            f"(its projections: {', '.join(linear) or 'none found'}). It was trained on another architecture."
+        )
+
+
+def check_local_adapters(base_model: str, sources: dict[str, str]) -> None:
+    """name -> folder or hub id: each readable, and each LoRA's targets in the base."""
+    for name, source in sources.items():
+        check_adapter(source)
+        folder = Path(source).expanduser()
+        config_file = folder / "adapter_config.json"
+        if not config_file.is_file():
+            continue  # a hub id: resolved and checked by the engine
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+        if config.get("peft_type") == LORA:
+            check_lora_targets(name, config.get("target_modules"), base_model)
+
+
 def _hidden_size(base_model: str) -> int:
     from transformers import AutoConfig
 
@@ -55,19 +86,7 @@ def inspect(source: str, base_model: str, name: str | None = None) -> dict:
     }
     if adapter.kind == LORA:
         targets = config.get("target_modules") or []
-        modules = base_module_names(base_model)
-        if isinstance(targets, str):  # PEFT: a regex over full module names
-            found = any(re.fullmatch(targets, module) for module in modules)
-            missing = [] if found else [targets]
-        else:
-            suffixes = {module.rsplit(".", 1)[-1] for module in modules}
-            missing = [t for t in targets if t not in suffixes and t not in modules]
-        if missing:
-            linear = sorted({m.rsplit(".", 1)[-1] for m in modules if m.rsplit(".", 1)[-1].endswith("proj")})
-            raise AdapterError(
-                f"Adapter {adapter.name!r} targets {missing}, which {base_model} does not have "
-                f"(its projections: {', '.join(linear) or 'none found'}). It was trained on another architecture."
-            )
+        check_lora_targets(adapter.name, targets, base_model)
         summary.update(rank=adapter.rank, alpha=config.get("lora_alpha"), target_modules=targets)
     elif adapter.kind == PROMPT_TUNING:
         width, hidden = config.get("token_dim"), _hidden_size(base_model)

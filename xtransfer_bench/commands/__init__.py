@@ -10,8 +10,10 @@ the order of MODULES; adding a command is adding a module and a name here.
 
 MODULES = (
     "tasks_path",
+    "fixtures_path",
     "install_tasks",
     "uninstall_tasks",
+    "install_comet",
     "default_model",
     "eval",
     "score",

@@ -5,7 +5,6 @@ adapter (sharing one loaded model) for the multi-adapter engines."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from pathlib import Path
 
@@ -13,12 +12,29 @@ from xtransfer_bench import task_files
 from xtransfer_bench.errors import UsageError
 
 NAME = "eval"
-OUR_HELP = (
-    "xtransfer-bench eval: lm-eval's `run` with the xtransfer tasks included, plus\n"
-    "  --adapter FOLDER_OR_HUB_ID  (repeatable) an adapter trained elsewhere: checked against the\n"
-    "                              base model first, recorded in <output_path>/run_record.json\n"
-    "lm-eval's options:\n"
-)
+OUR_HELP = """\
+xtransfer-bench eval: lm-eval's `run` with the xtransfer tasks included (no --include_path needed), plus
+  --adapter FOLDER_OR_HUB_ID   (repeatable) an adapter trained elsewhere: checked against the base model
+                               first, recorded in <output_path>/run_record.json
+  --model xtransfer-hf | xtransfer-vllm | auto
+                               many adapters over one base model in one process, one results folder
+                               per adapter under <output_path>/<name>/ (auto: xtransfer-vllm on a GPU
+                               with vLLM installed, xtransfer-hf otherwise)
+  --model_args for those engines (comma-separated):
+      pretrained=BASE              the base model (hub id or folder)
+      adapters="a:./a;b:./b"       LoRA or PEFT prompt-tuning adapters, name:path separated by ';'
+      include_base=false           do not evaluate the base model itself
+      mix_adapters=true|false      xtransfer-hf: adapters share batches (default: on GPU only)
+      shift=off                    CL-ICP (S) soft prompts without their representation shift
+  Without --model_args the bundled SmolLM2-135M-Instruct is evaluated. Every check fails before
+  any model loads, with one line naming the adapter or data and the fix.
+examples:
+  xtransfer-bench eval --model auto --model_args pretrained=BASE,adapters="sft:./sft;aligned:./aligned" \\
+      --tasks xtransfer_massive --apply_chat_template --output_path results/
+  XTRANSFER_DATA_DIR=$(xtransfer-bench fixtures-path) xtransfer-bench eval --tasks xtransfer_massive_de \\
+      --limit 4 --apply_chat_template
+lm-eval's options:
+"""
 
 
 def add_arguments(commands) -> None:
@@ -43,23 +59,22 @@ def run_lm_eval(lm_eval_args: list[str]) -> None:
     Without --model_args, the bundled default model is evaluated."""
     from lm_eval._cli import HarnessCLI
 
-    from xtransfer_bench.adapters import check_adapter
-
     ours = argparse.ArgumentParser(add_help=False)
     ours.add_argument("--adapter", action="append", default=[])
     extra, lm_eval_args = ours.parse_known_args(lm_eval_args)
     harness = HarnessCLI()
     sys.argv = ["lm_eval", "run", *lm_eval_args]
-    args = harness.parse_args()
+    try:
+        args = harness.parse_args()
+    except ValueError as error:  # lm-eval's own parsing: bad --metadata / --model_args JSON
+        raise UsageError(str(error)) from None
     if not args.model_args:
         from xtransfer_bench.default_model import default_model_path
 
         args.model_args = {"pretrained": str(default_model_path())}
     if args.model is None:
         args.model = "hf"
-    for key in ("peft", "lora_local_path"):
-        if args.model_args.get(key):
-            check_adapter(str(args.model_args[key]))
+    check_given_adapters(args)
     tasks = [t for chunk in (args.tasks or []) for t in str(chunk).split(",") if t]
     task_files.check_task_names(tasks)
     include = str(task_files.TASKS_DIR)
@@ -73,6 +88,8 @@ def run_lm_eval(lm_eval_args: list[str]) -> None:
     if args.model not in MULTI_ADAPTER_ENGINES:
         harness.execute(args)
     else:
+        from xtransfer_bench.backends.per_adapter import run_per_adapter
+
         run_per_adapter(harness, args)
     if checked and args.output_path:
         from xtransfer_bench.third_party import write_run_record
@@ -80,6 +97,20 @@ def run_lm_eval(lm_eval_args: list[str]) -> None:
         path = write_run_record(args.output_path, str(args.model_args["pretrained"]), checked, tasks, sys.argv[2:] + [
             arg for adapter in extra.adapter for arg in ("--adapter", adapter)])
         print(f"run record: {path}")
+
+
+def check_given_adapters(args) -> None:
+    """peft=, lora_local_path= and adapters= checked before any model loads:
+    readable PEFT folders whose LoRA targets exist in the base architecture."""
+    from xtransfer_bench.backends.adapter_set import parse_adapters
+    from xtransfer_bench.third_party import check_local_adapters
+
+    sources = {str(args.model_args[key]): str(args.model_args[key])
+               for key in ("peft", "lora_local_path") if args.model_args.get(key)}
+    if args.model in MULTI_ADAPTER_ENGINES or args.model == "auto":
+        sources.update({adapter.name: adapter.path for adapter in parse_adapters(args.model_args.get("adapters"))})
+    if sources:
+        check_local_adapters(str(args.model_args["pretrained"]), sources)
 
 
 def attach_adapters(args, sources: list[str]) -> list[dict]:
@@ -122,54 +153,3 @@ def pick_engine() -> str:
     if torch.cuda.is_available() and importlib.util.find_spec("vllm") is not None:
         return "xtransfer-vllm"
     return "xtransfer-hf"
-
-
-def run_per_adapter(harness, args) -> None:
-    """One lm-eval run per adapter (and the base), sharing one loaded model:
-    each gets lm-eval's ordinary results file, under <output_path>/<name>/,
-    with `active=<name>` and the adapter's fingerprint in its model_args."""
-    import copy
-
-    import importlib
-
-    from xtransfer_bench.backends.adapter_set import BASE, parse_adapters
-
-    # Registers the model with lm-eval (the vllm module imports vllm lazily).
-    importlib.import_module("xtransfer_bench.backends." + args.model.removeprefix("xtransfer-"))
-
-    adapters = parse_adapters(args.model_args.get("adapters"))
-    include_base = str(args.model_args.get("include_base", True)).lower() in ("true", "1")
-    runs = ([(BASE, "none")] if include_base or not adapters else []) + [(a.name, a.fingerprint()) for a in adapters]
-    with reused_task_manager():
-        for name, fingerprint in runs:
-            run_args = copy.deepcopy(args)
-            run_args.model_args = {**args.model_args, "active": name, "adapter_sha": fingerprint}
-            if args.output_path:
-                run_args.output_path = str(Path(args.output_path) / name)
-            print(f"\n=== {name} ({fingerprint}) ===", flush=True)
-            harness.execute(run_args)
-
-
-@contextlib.contextmanager
-def reused_task_manager():
-    """While the per-adapter runs go, lm-eval's task index (a walk over
-    thousands of YAML files, ~5 s measured) is built once, not once per run.
-    Each run still gets its own TaskManager with its own metadata."""
-    from unittest import mock
-
-    try:
-        from lm_eval.tasks._index import TaskIndex
-    except ImportError:  # another lm-eval layout: no reuse, nothing else changes
-        yield
-        return
-    build = TaskIndex.build
-    built: dict = {}
-
-    def build_once(paths, *, resolve_includes=True):
-        key = (tuple(str(p) for p in paths), resolve_includes)
-        if key not in built:
-            built[key] = build(list(paths), resolve_includes=resolve_includes)
-        return dict(built[key])
-
-    with mock.patch.object(TaskIndex, "build", staticmethod(build_once)):
-        yield

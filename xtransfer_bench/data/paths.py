@@ -6,13 +6,32 @@ import json
 import os
 from pathlib import Path
 
-from xtransfer_bench.errors import XtransferError
+from xtransfer_bench.errors import DataError, XtransferError
 
 DATA_DIR_ENV = "XTRANSFER_DATA_DIR"
 
 
 class DataNotFoundError(XtransferError, FileNotFoundError):
     """Data could not be reached; the message says how to point at a local copy."""
+
+
+# What each benchmark's folder under the offline data root holds (the
+# release layouts; README "Data, online and offline" shows the same).
+LAYOUT = {
+    "massive": "massive/<locale>.jsonl (MASSIVE 1.1 release files; the split is the `partition` field)",
+    "wmt": "wmt/wmt23/generaltest2023.<src>-<tgt>.src.<src> and .ref.<name>.<tgt>, wmt/wmt22/generaltest2022.*, "
+           "wmt/wmt21/newstest2021.* (WMT release text)",
+    "uner": "uner/UNER_<Language>-<Treebank>/<code>_<treebank>-ud-{train,dev,test}.iob2 (UNER v1 release)",
+    "xquad": "xquad/xquad.<lang>.json (XQuAD release)",
+    "squad": "squad/train-v1.1.json (SQuAD v1.1 train, for English demonstrations)",
+    "xcopa": "xcopa/data/<lang>/{test,val}.<lang>.jsonl (XCOPA release; data/en/{train,val,test}.en.jsonl for COPA)",
+    "xnli": "xnli/<lang>/{train,validation,test}.jsonl (premise, hypothesis, label)",
+}
+FIXTURES_HINT = "`xtransfer-bench fixtures-path` prints a bundled data root with a few rows in every layout."
+
+
+def layout_hint(benchmark: str) -> str:
+    return f"Expected {LAYOUT[benchmark]}." if benchmark in LAYOUT else ""
 
 
 def local_benchmark_dir(benchmark: str) -> Path | None:
@@ -24,8 +43,8 @@ def local_benchmark_dir(benchmark: str) -> Path | None:
     folder = Path(root).expanduser() / benchmark
     if not folder.is_dir():
         raise DataNotFoundError(
-            f"{DATA_DIR_ENV}={root} has no '{benchmark}/' folder. Put the {benchmark} files there "
-            f"(layout in DESIGN.md, 'Offline'), or unset {DATA_DIR_ENV} to load from the Hugging Face hub."
+            f"{DATA_DIR_ENV}={root} has no '{benchmark}/' folder. {layout_hint(benchmark)} "
+            f"Or unset {DATA_DIR_ENV} to load from the Hugging Face hub. {FIXTURES_HINT}"
         )
     return folder
 
@@ -33,7 +52,8 @@ def local_benchmark_dir(benchmark: str) -> Path | None:
 def hub_unreachable_error(benchmark: str, dataset_id: str, cause: Exception) -> DataNotFoundError:
     return DataNotFoundError(
         f"Could not load {benchmark} from the hub ({dataset_id}): {type(cause).__name__}: {cause}. "
-        f"Offline? Set {DATA_DIR_ENV} to a data root holding a '{benchmark}/' folder (layout in DESIGN.md)."
+        f"Offline? Set {DATA_DIR_ENV} to a data root holding a '{benchmark}/' folder. {layout_hint(benchmark)} "
+        f"{FIXTURES_HINT}"
     )
 
 
@@ -58,7 +78,7 @@ def read_jsonl(path: Path) -> list[dict]:
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as error:
-                    raise ValueError(f"{path}:{line_number} is not valid JSON ({error.msg}).") from None
+                    raise DataError(f"{path}:{line_number} is not valid JSON ({error.msg}).") from None
     return rows
 
 

@@ -28,6 +28,7 @@ import datasets
 
 from xtransfer_bench import languages
 from xtransfer_bench.data.paths import DataNotFoundError, describe_source, load_from_hub, local_benchmark_dir
+from xtransfer_bench.errors import DataError
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def _read_lines(path: Path) -> list[str]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise ValueError(f"{path} is not UTF-8 ({error.reason} at byte {error.start}).") from None
+        raise DataError(f"{path} is not UTF-8 ({error.reason} at byte {error.start}).") from None
     if text.endswith("\n"):
         text = text[:-1]
     return text.split("\n") if text else []
@@ -85,7 +86,7 @@ def _read_local(folder: Path, ts: TestSet, src: str, tgt: str) -> tuple[list[str
     reference_sets = [_read_lines(path) for path in ref_files]
     for path, refs in zip(ref_files, reference_sets):
         if len(refs) != len(sources):
-            raise ValueError(f"{path} has {len(refs)} lines but {source_file} has {len(sources)}.")
+            raise DataError(f"{path} has {len(refs)} lines but {source_file} has {len(sources)}.")
     source = describe_source(dataset_name(ts, src, tgt), files=[source_file, *ref_files])
     return sources, [list(refs) for refs in zip(*reference_sets)], source
 

@@ -3,7 +3,8 @@
 The score is the one papers report as COMET-22: the segment scores of the
 wmt22-comet-da model, and their mean as the system score, both times 100.
 
-unbabel-comet is an optional extra (requirements-comet.txt): its release pins
+unbabel-comet is an optional extra (comet-requirements.txt, installed by
+`xtransfer-bench install-comet`): its release pins
 transformers<5, numpy<2 and huggingface-hub<1, so it is installed with
 --no-deps next to this package's newer stack, and the one piece of it that
 breaks under transformers 5 is patched when this module loads it
@@ -26,7 +27,8 @@ from typing import Any
 
 DEFAULT_COMET_MODEL = "Unbabel/wmt22-comet-da"
 
-INSTALL_HINT = "pip install --no-deps -r requirements-comet.txt (make install-comet)"
+INSTALL_HINT = "xtransfer-bench install-comet (pip install --no-deps of the pinned COMET packages)"
+REQUIREMENTS = Path(__file__).with_name("comet-requirements.txt")
 
 
 @dataclass

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from sacrebleu.metrics import BLEU, CHRF
 
+from xtransfer_bench.errors import TaskOptionError
+
 SCHEMES: dict[str, dict[str, str]] = {
     "paper": {"ja": "ja-mecab", "zh": "zh"},
     "wmt": {"ja": "char", "zh": "zh"},
@@ -33,7 +35,7 @@ def bleu_tokenizer(target_lang: str, scheme: str = DEFAULT_SCHEME) -> str:
     try:
         return SCHEMES[scheme].get(target_lang, DEFAULT_TOKENIZER)
     except KeyError:
-        raise ValueError(f"Unknown BLEU scheme {scheme!r}; use one of {sorted(SCHEMES)}.") from None
+        raise TaskOptionError(f"Unknown BLEU scheme {scheme!r}; use one of {sorted(SCHEMES)}.") from None
 
 
 def reference_streams(hypotheses: list[str], references: list[list[str]]) -> list[list[str]]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from xtransfer_bench import languages, prompts
 from xtransfer_bench.data.paths import SOURCE_FIELD
+from xtransfer_bench.errors import TaskOptionError
 from xtransfer_bench.metrics.protocols import aggregate_signature
 from xtransfer_bench.metrics.translation import DEFAULT_SCHEME, bleu_tokenizer, corpus_bleu, corpus_chrf
 
@@ -42,7 +43,7 @@ class ScoringOptions:
 
     def __post_init__(self):
         if self.references not in REFERENCES:
-            raise ValueError(f"references={self.references!r}: use first (default, as the published scores) "
+            raise TaskOptionError(f"references={self.references!r}: use first (default, as the published scores) "
                              "or all (every reference the data has).")
 
 
