@@ -16,12 +16,35 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+SHARED_MISSING = "../shared is absent (real data lives there, outside the repository)"
+
+
 def shared_path(*parts: str) -> Path:
-    """A path under ../shared, or a skip when this checkout has none."""
+    """A path under ../shared, or a skip when this checkout has none; under
+    CI=true a failure, since CI is promised ../shared and a skip would hide
+    every real-data check."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"{path} is not available (real data lives in ../shared, outside the repository)")
+        message = f"{SHARED_MISSING}: {path}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {message}", pytrace=False)
+        pytest.skip(message)
     return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One visible line: how many tests were skipped, and why (grouped)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons: dict[str, int] = {}
+    for report in skipped:
+        reason = str(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        key = SHARED_MISSING if reason.startswith(SHARED_MISSING) else reason
+        reasons[key] = reasons.get(key, 0) + 1
+    listed = "; ".join(f"{count} x {reason}" for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1]))
+    terminalreporter.write_line(f"SKIPPED {len(skipped)} tests: {listed}", yellow=True, bold=True)
 
 
 @pytest.fixture
