@@ -12,8 +12,10 @@ steps (trainers/steps.py).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
+import logging
 import math
 import os
 import sys
@@ -28,6 +30,8 @@ from xtransfer_bench.adapters import SHIFT_FILE
 from xtransfer_bench.shift import RepresentationShift
 from xtransfer_bench.trainers.task_data import DEV_SPLIT, encode_docs, load_task_docs
 from xtransfer_bench.trainers.transfer import transfer_phases
+
+log = logging.getLogger(__name__)
 
 
 class XTransferTrainer(Trainer):
@@ -195,6 +199,12 @@ def train(config: TrainConfig, resume: bool = False, callbacks: list | None = No
     from transformers import set_seed
 
     world_size = int(os.environ.get("WORLD_SIZE", 1))
+    if config.bf16 and not torch.cuda.is_available():
+        # The papers' configs train in bf16 on GPUs; transformers refuses bf16
+        # on a CPU. Train in float32 there (slower, same recipe) and say so;
+        # the run record keeps bf16=false.
+        log.warning("bf16=true needs a GPU; training in float32 on this CPU (pass bf16=false to silence this).")
+        config = dataclasses.replace(config, bf16=False)
     # Config, data and plan are checked before the model loads.
     tokenizer = build_tokenizer(config)
     num_layers = num_layers_of(config.model)
