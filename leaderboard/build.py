@@ -11,9 +11,10 @@ from xtransfer_bench.leaderboard import results, significance, tables, write
 def build(results_dirs: list[str], out: str | Path, baseline: str | None = None,
           reference: list[str] | None = None, html: bool = True, resamples: int = DEFAULT_RESAMPLES,
           seed: int = DEFAULT_SEED) -> dict:
-    """Write tidy.csv, <benchmark>_<metric>.csv, leaderboard.md (and index.html)
-    to `out`, and significance.csv when runs with per-sample logs have a
-    baseline; returns the paths and the warnings."""
+    """Write tidy.csv, <benchmark>_<metric>.csv (and <benchmark>_<metric>_apart<k>.csv
+    for runs that may not sit beside the published rows), leaderboard.md (and
+    index.html) to `out`, and significance.csv when runs with per-sample logs
+    have a baseline; returns the paths, the warnings and the tables."""
     scores = results.read_results(results_dirs)
     if not scores:
         raise results.ResultsError(f"No xtransfer task scores in {', '.join(map(str, results_dirs))}.")
@@ -29,7 +30,7 @@ def build(results_dirs: list[str], out: str | Path, baseline: str | None = None,
         intervals = significance.attach(built, scores, warnings, resamples, seed)
         if intervals:
             files.append(significance.write_csv(intervals, folder / "significance.csv"))
-    files += [write.write_wide(table, folder / f"{table.benchmark}_{table.metric}.csv") for table in built]
+    files += [write.write_wide(table, folder / f"{table.name}.csv") for table in built]
     sections = [write.markdown(table) for table in built]
     if warnings:
         sections.append("### Warnings\n\n" + "\n".join(f"- {w}" for w in dict.fromkeys(warnings)) + "\n")

@@ -9,8 +9,9 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from xtransfer_bench.leaderboard.tables import GROUP_PREFIX, Row, Table
-from xtransfer_bench.leaderboard.write import PUBLISHED_MARK, SIGNIFICANT_MARK
+from xtransfer_bench.compare.bootstrap import MIN_ITEMS
+from xtransfer_bench.leaderboard.tables import GROUP_PREFIX, Row, Table, comparable_cells
+from xtransfer_bench.leaderboard.write import PUBLISHED_MARK, SIGNIFICANT_MARK, title
 
 COLOURS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C"]
 STYLE = """
@@ -23,6 +24,8 @@ tr.published td { color: #666; font-style: italic; }
 td.group { font-weight: 600; }
 sup.sig { color: #b00; font-weight: 700; }
 .warnings { background: #fff4e5; border: 1px solid #f0b400; padding: 0.5em 1em; }
+p.protocol code { background: #f4f4f4; padding: 1px 4px; }
+p.apart { background: #fdecea; border-left: 4px solid #c44e52; padding: 0.3em 0.8em; }
 """
 SORT_SCRIPT = """
 document.querySelectorAll("table.sortable th").forEach((th, col) => th.addEventListener("click", () => {
@@ -45,8 +48,8 @@ def _tested(row: Row, key: str, text: str) -> str:
     result = row.significance.get(key)
     if result is None:
         return f"<td>{text}</td>"
-    title = (f"vs {row.baseline}: {result.difference:+.2f} [{result.low:+.2f}, {result.high:+.2f}], "
-             f"p {result.p_value:.3f}, n {result.n}")
+    p = f"p {result.p_value:.3f}" if result.p_value is not None else result.note
+    title = f"vs {row.baseline}: {result.difference:+.2f} [{result.low:+.2f}, {result.high:+.2f}], {p}, n {result.n}"
     sign = f'<sup class="sig">{SIGNIFICANT_MARK}</sup>' if result.significant else ""
     return f'<td title="{html.escape(title)}">{text}{sign}</td>'
 
@@ -81,7 +84,8 @@ def _bars(table: Table, width: int = 900, height: int = 260) -> str:
             return None
         if base is None:
             return row.cells[column].value
-        return row.cells[column].value - base.cells[column].value if column in base.cells else None
+        # A gain only over a baseline cell of the same protocol, data and item count.
+        return row.cells[column].value - base.cells[column].value if comparable_cells(row, base, column) else None
 
     def interval(row: Row, column: str):
         result = row.significance.get(column) if base is not None else None
@@ -132,7 +136,10 @@ def _bars(table: Table, width: int = 900, height: int = 260) -> str:
 def write_page(tables: list[Table], warnings: list[str], path: Path) -> Path:
     sections = []
     for index, table in enumerate(tables):
-        sections.append(f"<h2>{html.escape(table.benchmark)}: {html.escape(table.metric)}</h2>")
+        sections.append(f'<h2 id="{html.escape(table.name)}">{html.escape(title(table))}</h2>')
+        sections.append(f'<p class="protocol">Protocol: <code>{html.escape(table.protocol)}</code></p>')
+        if table.note:
+            sections.append(f'<p class="apart">{html.escape(table.note)}</p>')
         sections.append(_bars(table))
         sections.append(_table_html(table, index))
     warning_html = ""
@@ -142,9 +149,11 @@ def write_page(tables: list[Table], warnings: list[str], path: Path) -> Path:
     body = "".join(sections)
     page = (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>xtransfer-bench leaderboard</title>"
             f"<style>{STYLE}</style></head><body><h1>xtransfer-bench leaderboard</h1>"
-            f"<p>{PUBLISHED_MARK} and italics: published numbers. {SIGNIFICANT_MARK}: differs from the baseline row "
-            f"(paired bootstrap, p &lt; 0.05; hover a cell for the interval, whiskers on the bars). "
-            f"Click a column to sort.</p>{warning_html}{body}"
+            f"<p>{PUBLISHED_MARK} and italics: published numbers. A run sits beside them only when its metric "
+            f"signature, test set and item count match theirs; other runs are in tables of their own, with the "
+            f"reason. {SIGNIFICANT_MARK}: differs from the baseline row (paired bootstrap, p &lt; 0.05, exactly "
+            f"when the 95% interval leaves 0 out; no test below {MIN_ITEMS} items per language; hover a cell for "
+            f"the interval, whiskers on the bars). Click a column to sort.</p>{warning_html}{body}"
             f"<script>{SORT_SCRIPT}</script></body></html>")
     Path(path).write_text(page, encoding="utf-8")
     return Path(path)

@@ -3,7 +3,10 @@ row against its baseline row, per language and per group mean, by the paired
 bootstrap of `xtransfer-bench compare`, from the runs' per-sample logs.
 
 Rows without logs (runs made without --log_samples, published numbers) get
-no interval; pairs whose items differ get none either, with a warning.
+no interval; pairs whose items, data or metric signatures differ get none
+either, with a warning. A row and its baseline share a table, so they share
+the placement rules of tables.py. Below MIN_ITEMS (30) items per language a
+delta gets its interval but no p-value and no mark; the `note` column says so.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from xtransfer_bench.leaderboard.results import Score
 from xtransfer_bench.leaderboard.tables import GROUP_PREFIX, Row, Table
 
 COLUMNS = ["benchmark", "metric", "model", "adapter", "setting", "baseline", "language", "value", "baseline_value",
-           "delta", "low", "high", "p_value", "significant", "n", "resamples", "seed"]
+           "delta", "low", "high", "p_value", "significant", "n", "resamples", "seed", "note"]
 
 
 def _runs(scores: list[Score]) -> dict[str, Run]:
@@ -79,8 +82,10 @@ def attach(tables: list[Table], scores: list[Score], warnings: list[str], resamp
                     "benchmark": table.benchmark, "metric": table.metric, "model": row.model, "adapter": row.adapter,
                     "setting": row.setting, "baseline": base.label, "language": key, "value": round(result.b, 4),
                     "baseline_value": round(result.a, 4), "delta": round(result.difference, 4),
-                    "low": round(result.low, 4), "high": round(result.high, 4), "p_value": round(result.p_value, 4),
+                    "low": round(result.low, 4), "high": round(result.high, 4),
+                    "p_value": "" if result.p_value is None else round(result.p_value, 4),
                     "significant": result.significant, "n": result.n, "resamples": resamples, "seed": seed,
+                    "note": result.note,
                 })
     return found
 

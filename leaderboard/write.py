@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from xtransfer_bench.compare.bootstrap import MIN_ITEMS
 from xtransfer_bench.leaderboard.results import Score
 from xtransfer_bench.leaderboard.tables import GROUP_PREFIX, Row, Table
 
@@ -39,14 +40,21 @@ def _rounded(value: float | None):
 
 def _interval(row: Row, key: str) -> list:
     result = row.significance.get(key)
-    return ["", "", ""] if result is None else [round(result.low, 4), round(result.high, 4), round(result.p_value, 4)]
+    if result is None:
+        return ["", "", ""]
+    return [round(result.low, 4), round(result.high, 4), "" if result.p_value is None else round(result.p_value, 4)]
+
+
+def title(table: Table) -> str:
+    return f"{table.benchmark} ({table.metric})" + (f", apart {table.part}" if table.part else "")
 
 
 def wide_header(table: Table) -> list[str]:
     groups = list(table.group_members)
     deltas = [f"{kind}_{group}" for group in groups for kind in ("delta", "delta_low", "delta_high", "p")] \
         if table.baseline else []
-    return ["source", "model", "adapter", "setting", "variant", *table.columns, *[f"mean_{g}" for g in groups], *deltas]
+    return ["source", "model", "adapter", "setting", "variant", *table.columns, *[f"mean_{g}" for g in groups], *deltas,
+            "protocol", "note"]
 
 
 def write_wide(table: Table, path: Path) -> Path:
@@ -59,15 +67,18 @@ def write_wide(table: Table, path: Path) -> Path:
             deltas = [value for g in table.group_members for value in [_rounded(row.deltas.get(g)),
                                                                        *_interval(row, GROUP_PREFIX + g)]] \
                 if table.baseline else []
-            writer.writerow([row.source, row.model, row.adapter, row.setting, row.variant, *cells, *means, *deltas])
+            writer.writerow([row.source, row.model, row.adapter, row.setting, row.variant, *cells, *means, *deltas,
+                             table.protocol, table.note])
     return path
 
 
 def markdown(table: Table) -> str:
     groups = list(table.group_members)
     head = ["model / adapter", *table.columns, *groups] + ([f"Δ {g}" for g in groups] if table.baseline else [])
-    lines = [f"### {table.benchmark} ({table.metric})", "", "| " + " | ".join(head) + " |",
-             "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+    lines = [f"### {title(table)}", "", f"Protocol: `{table.protocol}`", ""]
+    if table.note:
+        lines += [f"**{table.note}**", ""]
+    lines += ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
     for row in table.rows:
         label = row.label + (f" {PUBLISHED_MARK}" if row.source == "published" else "")
         cells = [_fmt(row.cells[c].value) + mark(row, c) if c in row.cells else "" for c in table.columns]
@@ -75,8 +86,10 @@ def markdown(table: Table) -> str:
         if table.baseline:
             cells += [_fmt(row.deltas.get(g), signed=True) + mark(row, GROUP_PREFIX + g) for g in groups]
         lines.append("| " + " | ".join([label, *cells]) + " |")
-    note = f"{PUBLISHED_MARK} published in the paper named in the tidy CSV's run_id."
+    note = f"{PUBLISHED_MARK} published in the paper named in the tidy CSV's run_id." if table.has_published else ""
     if table.baseline:
-        note += (f" Δ: group mean minus that of {table.baseline}. {SIGNIFICANT_MARK}: differs from that row, paired "
-                 "bootstrap p < 0.05 (runs with per-sample logs; intervals in significance.csv).")
+        note += (f"{' ' if note else ''}Δ: group mean minus that of {table.baseline}. {SIGNIFICANT_MARK}: differs "
+                 "from that row, paired bootstrap p < 0.05, its 95% interval excluding 0 (runs with per-sample logs; "
+                 "intervals in "
+                 f"significance.csv; no test below {MIN_ITEMS} items per language).")
     return "\n".join(lines + ["", note, ""])

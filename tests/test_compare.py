@@ -19,7 +19,7 @@ from lm_eval_logs import choice_task, planted, write_run
 
 from xtransfer_bench.compare.bootstrap import Part, paired_bootstrap, resample_indices
 from xtransfer_bench.compare.consistency import consistency
-from xtransfer_bench.compare.report import compare
+from xtransfer_bench.compare.report import compare, format_comparison
 from xtransfer_bench.compare.runs import RunError, load_run
 from xtransfer_bench.compare.statistics import EntityF1, SacrebleuCorpus, SlotF1, Statistic
 from xtransfer_bench.metrics.slot_f1 import slot_f1
@@ -55,6 +55,70 @@ def test_identical_runs_give_zero_difference_and_p_one(tmp_path):
         assert line.result.difference == 0 and line.result.low == 0 and line.result.high == 0
         assert line.result.p_value == 1.0 and not line.result.significant
     assert not [note for note in result.notes if "differs" in note or "says" in note]
+
+
+def test_too_few_items_get_no_p_value_and_no_mark(tmp_path):
+    # Three items, B right on two that A got wrong: +66.7 points, but three
+    # items cannot carry a test (MIN_ITEMS = 30 per language).
+    run_a = load_run(write_run(tmp_path / "a", "base", {"xtransfer_xcopa_tr": choice_task("tr", [True, False, False])}))
+    run_b = load_run(write_run(tmp_path / "b", "tuned", {"xtransfer_xcopa_tr": choice_task("tr", [True, True, True])}))
+    result = compare(run_a, run_b, resamples=1000, seed=1)
+    (line,) = [line for line in result.lines if line.language == "tr"]
+    assert line.result.difference == pytest.approx(200 / 3)
+    assert line.result.p_value is None and not line.result.significant
+    assert "3 items < 30" in line.result.note
+    printed = next(row for row in format_comparison(result).splitlines() if row.strip().startswith("tr "))
+    assert "*" not in printed and "too few for a test" in printed and printed.split()[6] == "-"  # p column
+
+
+def test_an_interval_touching_zero_is_not_significant():
+    # 40 items; B differs from A on exactly one, which it gets right. A
+    # resample leaves that item out with probability (39/40)^40 = 0.363, so
+    # about 363 of 1000 resampled differences are exactly 0 and the rest are
+    # positive: the interval's low end (25th smallest) is 0, and
+    # p = 2 * #{d <= 0} / R is about 0.73.
+    a = np.zeros((40, 1))
+    b = a.copy()
+    b[17] = 100.0
+    result = paired_bootstrap([Part(Statistic(), a, b)], resamples=1000, seed=3)
+    assert result.difference == pytest.approx(2.5)
+    assert result.low == 0 and result.high > 0
+    assert 0.6 < result.p_value < 0.85 and not result.significant
+
+
+def test_a_clear_difference_on_30_items_is_significant():
+    # 30 items (the minimum): A right on 10, B right on those and 10 more:
+    # +33.3. Every resample draws some of the 10 (all missed: (2/3)^30 = 5e-6),
+    # so every resampled difference is > 0: p = 0 and the interval excludes 0.
+    a = np.array([[100.0]] * 10 + [[0.0]] * 20)
+    b = np.array([[100.0]] * 20 + [[0.0]] * 10)
+    result = paired_bootstrap([Part(Statistic(), a, b)], resamples=1000, seed=4)
+    assert result.difference == pytest.approx(100 / 3)
+    assert result.p_value < 0.05 and result.significant and result.low > 0 and not result.note
+
+
+@pytest.mark.parametrize("resamples", [37, 250, 999, 1000])
+def test_p_value_and_interval_never_disagree(resamples):
+    # Many small comparisons near the edge of significance: the mark is given
+    # exactly when the interval leaves 0 out, and never with 0 inside it.
+    # (The earlier centred-null p-value against np.percentile's interval
+    # disagreed on 1 to 23 of these 150 comparisons per resample count.)
+    rng = np.random.default_rng(resamples)
+    disagreements, marked, unmarked = [], 0, 0
+    for trial in range(150):
+        n = int(rng.integers(30, 60))
+        a = (rng.random((n, 1)) < 0.5) * 100.0
+        b = a.copy()
+        flips = rng.choice(n, int(rng.integers(1, 16)), replace=False)
+        b[flips] = np.where(rng.random((len(flips), 1)) < 0.85, 100.0, 0.0)
+        result = paired_bootstrap([Part(Statistic(), a, b)], resamples=resamples, seed=trial)
+        excludes_zero = result.low > 0 or result.high < 0
+        if result.significant != excludes_zero or (result.low <= 0 <= result.high and result.p_value < 0.05):
+            disagreements.append((trial, result.low, result.high, result.p_value))
+        marked += result.significant
+        unmarked += not result.significant
+    assert not disagreements
+    assert marked > 20 and unmarked > 20  # both outcomes were exercised
 
 
 def test_a_difference_within_noise_is_not_significant():
@@ -116,8 +180,8 @@ def wmt_task(hyps: list[str], refs: list[str]) -> tuple:
               "comet_model": "none", "comet_batch_size": 16} for i, (h, r) in enumerate(zip(hyps, refs))]
     docs = [{"source": f"s{i}", "src_lang": "de", "tgt_lang": "en"} for i in range(len(hyps))]
     values = {"bleu": items, "chrf": items, "comet": items}
-    return docs, values, {"bleu": corpus_bleu(hyps, [[r] for r in refs], "en").score,
-                          "chrf": corpus_chrf(hyps, [[r] for r in refs]).score}
+    bleu, chrf = corpus_bleu(hyps, [[r] for r in refs], "en"), corpus_chrf(hyps, [[r] for r in refs])
+    return docs, values, {"bleu": bleu.score, "chrf": chrf.score}, {"bleu": bleu.signature, "chrf": chrf.signature}
 
 
 def _resampled_lists(n: int, resamples: int, seed: int):
@@ -252,6 +316,24 @@ def test_runs_with_different_items_are_refused(tmp_path):
     other = load_run(write_run(tmp_path / "d", "x", {"xtransfer_xcopa_tr": (docs, values, scores)}))
     with pytest.raises(RunError, match="item 7"):
         compare(base, other)
+
+
+def test_runs_of_different_protocols_or_data_are_not_tested(tmp_path):
+    a, b = planted(n=100, flips=10)
+    base = load_run(write_run(tmp_path / "a", "base", {"xtransfer_xcopa_tr": choice_task("tr", a)}))
+    # Same items, but scored by another parser version: no test, a note instead.
+    other_parser = (*choice_task("tr", b), {"acc": "choice_acc|parser:lenient|v0"})
+    lenient = load_run(write_run(tmp_path / "b", "x", {"xtransfer_xcopa_tr": other_parser}))
+    result = compare(base, lenient, resamples=100)
+    assert not result.lines
+    assert any("not compared, metric signatures differ (choice_acc|parser:strict|v1 vs choice_acc|parser:lenient|v0)"
+               in note for note in result.notes)
+    # Same items and protocol, one run on the bundled fixtures: no test either.
+    fixtures = (*choice_task("tr", b), {"acc": "choice_acc|parser:strict|v1"},
+                "fixtures:xcopa:tr:test|local:/pkg/fixtures/xcopa")
+    on_fixtures = load_run(write_run(tmp_path / "c", "x", {"xtransfer_xcopa_tr": fixtures}))
+    result = compare(base, on_fixtures, resamples=100)
+    assert not result.lines and any("data differ (xcopa:tr:test vs fixtures:xcopa:tr:test)" in n for n in result.notes)
 
 
 def test_a_run_without_sample_logs_is_refused(tmp_path):

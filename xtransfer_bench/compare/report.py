@@ -1,5 +1,11 @@
 """`xtransfer-bench compare RUN_A RUN_B`: paired significance per benchmark,
-metric and language (and group mean), and cross-lingual consistency of each run."""
+metric and language (and group mean), and cross-lingual consistency of each run.
+
+A language is tested only when both runs scored it under comparable metric
+signatures on the same data (and, as runs.check_same_items refuses
+otherwise, the same items); below bootstrap.MIN_ITEMS items there is an
+interval but no p-value and no mark, and the printout says why.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,21 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xtransfer_bench.compare.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, Difference, Part, paired_bootstrap
+from xtransfer_bench.compare.bootstrap import (
+    ALPHA,
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    MIN_ITEMS,
+    Difference,
+    Part,
+    paired_bootstrap,
+)
 from xtransfer_bench.compare.consistency import PARALLEL_KEY, SOURCE, Consistency, consistency, group_score
 from xtransfer_bench.compare.runs import Run, RunError, TaskLog, check_same_items
 from xtransfer_bench.compare.statistics import full_score, statistic
-from xtransfer_bench.leaderboard.results import SIGNATURE_OF
-from xtransfer_bench.leaderboard.tables import GROUP_PREFIX, layout
+from xtransfer_bench.data.paths import source_identity
+from xtransfer_bench.metrics.protocols import comparable
+from xtransfer_bench.results_files import GROUP_PREFIX, layout
 
 # Recomputed scores must equal the results file's to this precision, or the
 # per-sample values are not what the score was computed from.
@@ -70,7 +85,18 @@ class StatsCache:
 
 
 def metrics_of(log: TaskLog) -> list[str]:
-    return sorted(m for m in log.scores if m not in SIGNATURE_OF.values())
+    return sorted(log.scores)  # numeric metrics only: signatures and data_source are not scores
+
+
+def protocol_difference(a: TaskLog, b: TaskLog, metric: str) -> str | None:
+    """Why two logs' values of a metric may not be compared (None: they may)."""
+    mine, theirs = a.signatures.get(metric, ""), b.signatures.get(metric, "")
+    if not comparable(mine, theirs):
+        return f"metric signatures differ ({mine or 'none'} vs {theirs or 'none'})"
+    if source_identity(a.data_source) != source_identity(b.data_source):
+        return f"data differ ({source_identity(a.data_source) or 'not recorded'} vs " \
+               f"{source_identity(b.data_source) or 'not recorded'})"
+    return None
 
 
 def _check_recomputed(log: TaskLog, metric: str, stat, stats, notes: list[str]) -> None:
@@ -91,6 +117,10 @@ def paired_parts(a: Run, b: Run, benchmark: str, metric: str, languages: list[st
         if log_a is None or log_b is None or metric not in log_a.scores or metric not in log_b.scores:
             continue
         check_same_items(log_a, log_b, a.label, b.label)
+        differing = protocol_difference(log_a, log_b, metric)
+        if differing:
+            notes.append(f"{log_a.task} {metric}: not compared, {differing}.")
+            continue
         stat, stats_a = cache.get(log_a, metric)
         if stat is None:
             continue
@@ -168,7 +198,8 @@ def _signed(value: float) -> str:
 
 def format_comparison(result: Comparison) -> str:
     out = [f"A = {result.a.label}  ({result.a.path})", f"B = {result.b.label}  ({result.b.path})",
-           f"paired bootstrap, {result.resamples} resamples, seed {result.seed}; * = p < 0.05", ""]
+           f"paired bootstrap, {result.resamples} resamples, seed {result.seed}; * = p < {ALPHA:g}, exactly when "
+           f"the 95% interval leaves 0 out; no p-value below {MIN_ITEMS} items per language", ""]
     keys = sorted({(line.benchmark, line.metric) for line in result.lines}, key=lambda k: (k[0], k[1]))
     for benchmark, metric in keys:
         out.append(f"{benchmark} {metric}")
@@ -176,8 +207,11 @@ def format_comparison(result: Comparison) -> str:
         for line in (found for found in result.lines if (found.benchmark, found.metric) == (benchmark, metric)):
             r = line.result
             interval = f"[{_signed(r.low)}, {_signed(r.high)}]"
+            # p = 0: no resample crossed 0, i.e. p < 1/R.
+            p = "-" if r.p_value is None else f"<{1 / r.resamples:.3f}" if r.p_value == 0 else f"{r.p_value:.3f}"
+            p = f"{p:>7}"
             out.append(f"  {line.language:<22}{r.a:8.2f}{r.b:8.2f}{_signed(r.difference):>8}   {interval:<18}"
-                       f"{r.p_value:7.3f}{' *' if r.significant else '  '} {r.n:>6}")
+                       f"{p}{' *' if r.significant else '  '} {r.n:>6}" + (f"   ({r.note})" if r.note else ""))
         out.append("")
     for label, benches in result.consistency.items():
         out.append(f"consistency with English, {label}: right in both / only English / only target / neither; "

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xtransfer_bench.leaderboard.results import Score, read_results_file, split_task
+from xtransfer_bench.results_files import Score, read_results_file, split_task
 
 
 class RunError(ValueError):
@@ -29,6 +29,8 @@ class TaskLog:
     setting: str  # task options and limit, as the leaderboard records them
     scores: dict[str, float]  # metric -> value in the results file
     samples_file: Path | None
+    signatures: dict[str, str] = field(default_factory=dict)  # metric -> its signature in the results file
+    data_source: str = ""  # where the items came from (results file's data_source)
     _samples: list[dict] | None = field(default=None, repr=False)
 
     @property
@@ -103,8 +105,9 @@ def load_run(given: str | Path, scores: list[Score] | None = None) -> Run:
         if log is None:
             samples = path.parent / f"samples_{score.task}_{date_id}.jsonl"
             log = tasks[score.task] = TaskLog(score.task, benchmark, language, score.task_version, score.setting,
-                                              {}, samples if samples.is_file() else None)
+                                              {}, samples if samples.is_file() else None, data_source=score.data_source)
         log.scores[score.metric] = score.value
+        log.signatures[score.metric] = score.signature
     return Run(path, scores[0].model, scores[0].adapter, tasks)
 
 
