@@ -74,9 +74,8 @@ def provenance(task: str, metric: str) -> tuple[str, str, int]:
         return signature, data, FULL_N[language]
     if benchmark == "massive":
         data = f"massive-1.1:{languages.get(language).massive}:test|hub:AmazonScience/massive@main"
-    elif benchmark == "uner":  # the UNER v1 treebank of each language (its release file names)
-        treebank = {"en": "en_ewt", "pt": "pt_bosque", "zh": "zh_gsd", "da": "da_ddt", "sv": "sv_talbanken"}[language]
-        data = f"uner-v1:{treebank}:test|hub:CohereForAI/aya_collection@main"
+    elif benchmark == "uner":  # the Aya collection's copy, with its per-language prompts, as the paper read it
+        data = f"uner-aya:{language}:test|hub:CohereForAI/aya_collection@main"
     else:
         data = f"{benchmark}:{language}:test|hub:{benchmark}@main"
     return protocols.signature(benchmark, metric), data, FULL_N.get(benchmark, 1000)
@@ -411,19 +410,26 @@ def test_limited_or_fixture_runs_never_share_a_table_with_published_rows(tmp_pat
 
 def test_uner_runs_are_checked_against_the_members_of_published_group_values(tmp_path):
     # UNER's published numbers are group means only (middle-layer table 7); each language of a run is
-    # checked against its entry in the group's test sets: da_ddt and sv_talbanken for the aligned group.
+    # checked against its entry in the group's test sets: Aya's da and sv for the aligned group.
     aligned = {"xtransfer_uner_da": ("f1_paper", 80.0), "xtransfer_uner_sv": ("f1_paper", 84.0)}
     results_file(tmp_path, "test", "M", None, aligned)
-    dev = {task: "uner-v1:" + provenance(task, "f1_paper")[1].split(":")[1] + ":dev|hub:CohereForAI/aya_collection"
-           for task in aligned}
+    dev = {task: f"uner-aya:{task[-2:]}:dev|hub:CohereForAI/aya_collection" for task in aligned}
     results_file(tmp_path, "dev", "M", "/x/dev", aligned, data_source=dev)
+    # The UNER v1 release files: the same sentences, but our English prompt, not Aya's translated ones.
+    local = {"xtransfer_uner_da": "uner-v1:da_ddt:test|local:/data/uner/UNER_Danish-DDT/da_ddt-ud-test.iob2",
+             "xtransfer_uner_sv": "uner-v1:sv_talbanken:test|local:/data/uner/UNER_Swedish-Talbanken/sv.iob2"}
+    results_file(tmp_path, "local", "M", "/x/local", aligned, data_source=local)
     built = build([str(tmp_path)], tmp_path / "out", reference=["middle_layer"], html=False)
-    main, apart = built["tables"]
+    main, *apart = built["tables"]
     assert main.has_published and [r.adapter for r in main.rows if r.source == "run"] == ["base"]
     assert next(r for r in main.rows if r.source == "run").groups["aligned"] == 82.0  # (80 + 84) / 2
-    assert [r.adapter for r in apart.rows] == ["dev"]
-    assert apart.note == ("Not beside the published numbers: data uner-v1:da_ddt:dev vs published uner-v1:da_ddt:test "
-                          "(da); data uner-v1:sv_talbanken:dev vs published uner-v1:sv_talbanken:test (sv).")
+    notes = {row.adapter: table.note for table in apart for row in table.rows}
+    assert notes == {
+        "dev": "Not beside the published numbers: data uner-aya:da:dev vs published uner-aya:da:test (da); "
+               "data uner-aya:sv:dev vs published uner-aya:sv:test (sv).",
+        "local": "Not beside the published numbers: data uner-v1:da_ddt:test vs published uner-aya:da:test (da); "
+                 "data uner-v1:sv_talbanken:test vs published uner-aya:sv:test (sv).",
+    }
 
 
 def test_three_items_get_no_mark_on_the_leaderboard(tmp_path):

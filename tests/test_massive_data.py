@@ -78,3 +78,47 @@ def test_unreachable_hub_names_the_offline_variable(monkeypatch):
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     with pytest.raises(DataNotFoundError, match="AmazonScience/massive.*XTRANSFER_DATA_DIR"):
         massive.load("en")
+
+
+# --- MASSIVE's ja/zh tokens, data source ------------------------------------------
+
+
+def test_ja_zh_split_keeps_ascii_chunks_whole():
+    # create_hf_dataset.py: an all-ASCII whitespace chunk is one token, any
+    # other chunk one token per character (Latin letters inside it included).
+    assert massive.split_words("iPhone充电器 ok 5时", per_character=True) == ["i", "P", "h", "o", "n", "e", "充", "电", "器", "ok", "5", "时"]
+    assert massive.split_words("play ok", per_character=False) == ["play", "ok"]
+
+
+def test_zh_fixture_with_a_latin_slot_value(fixture_data):
+    # 在 [app_name : spotify] 上播放 [artist_name : 阿黛尔]: spotify is one token.
+    doc = massive.load("zh", "test")[3]
+    assert doc["tokens"] == ["在", "spotify", "上", "播", "放", "阿", "黛", "尔"]
+    assert doc["tags"] == ["O", "B-app_name", "O", "O", "O", "B-artist_name", "I-artist_name", "I-artist_name"]
+    assert doc["target"] == "app_name: spotify; artist_name: 阿黛尔"
+
+
+def test_fixture_rows_say_they_are_fixtures(fixture_data):
+    path = fixture_data / "massive" / "en-US.jsonl"
+    assert massive.load("en", "test")[0]["data_source"] == f"fixtures:massive-1.1:en-US:test|local:{path}"
+    assert set(massive.load("ja", "validation")["data_source"]) == {
+        f"fixtures:massive-1.1:ja-JP:validation|local:{fixture_data / 'massive' / 'ja-JP.jsonl'}"
+    }
+
+
+def test_local_copy_names_the_file_read(tmp_path, monkeypatch, fixture_data):
+    (tmp_path / "massive").mkdir()
+    copy = tmp_path / "massive" / "de-DE.jsonl"
+    copy.write_text((fixture_data / "massive" / "de-DE.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("XTRANSFER_DATA_DIR", str(tmp_path))
+    docs = massive.load("de", "test")
+    assert set(docs["data_source"]) == {f"massive-1.1:de-DE:test|local:{copy}"}
+
+
+def test_hub_rows_name_the_hub_revision(monkeypatch):
+    monkeypatch.delenv("XTRANSFER_DATA_DIR", raising=False)
+    row = {"id": "9", "utt": "play adele", "annot_utt": "play [artist_name : adele]"}
+    monkeypatch.setattr(massive, "load_from_hub", lambda *args, **kwargs: [row])
+    doc = massive.load("de", "test")[0]
+    assert doc["data_source"] == "massive-1.1:de-DE:test|hub:AmazonScience/massive@refs/convert/parquet:de-DE"
+    assert doc["tags"] == ["O", "B-artist_name"]

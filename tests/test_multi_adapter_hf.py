@@ -155,4 +155,5 @@ def test_compare_reads_the_real_logs_of_two_adapters(multi_run):
         assert line.result.a == pytest.approx(base.tasks[f"xtransfer_{line.benchmark}_{line.language.replace('-', '_')}"]
                                               .scores[line.metric])
     same = compare(a, load_run(out / "a"), resamples=50)
-    assert all(line.result.difference == 0 and line.result.p_value == 1 for line in same.lines)
+    # Identical runs: no difference; 3 items per language are too few for a p-value (compare.bootstrap.MIN_ITEMS).
+    assert all(line.result.difference == 0 and line.result.p_value is None for line in same.lines)

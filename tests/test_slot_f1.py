@@ -72,6 +72,16 @@ def test_chinese_character_mapping():
     assert score([(annot, "time: 早上五点")], per_character=True) == pytest.approx(f1(1, 0, 1))
 
 
+def test_chinese_latin_value_is_one_token_as_massive_splits_it():
+    # MASSIVE keeps the all-ASCII chunk "spotify" whole in zh; the value is
+    # split by the same rule, so it matches: TP 2.
+    annot = "在 [app_name : spotify] 上播放 [artist_name : 阿黛尔]"
+    assert score([(annot, "app_name: spotify; artist_name: 阿黛尔")], per_character=True) == pytest.approx(100.0)
+    # "spotify上" is not all ASCII: split per character, s p o ... matches no
+    # token: FP (app_name) + FN (app_name), artist_name TP.
+    assert score([(annot, "app_name: spotify上; artist_name: 阿黛尔")], per_character=True) == pytest.approx(f1(1, 1, 1))
+
+
 def test_duplicate_prediction_is_a_false_positive():
     assert score([(CORPUS[1], "place_name: paris; place_name: paris")]) == pytest.approx(f1(1, 1, 0))
 

@@ -119,7 +119,10 @@ def test_unlocatable_token_names_file_and_line(tmp_path):
 def test_load_local_builds_prompt_target_and_entities(local_uner):
     docs = uner.load("da")
     assert len(docs) == 565
-    assert set(docs.column_names) == {"id", "lang", "text", "prompt", "target", "entities"}
+    assert set(docs.column_names) == {"id", "lang", "text", "prompt", "target", "entities", "data_source"}
+    # Where the rows came from: the release file read, its treebank and split.
+    test_file = local_uner / "uner" / "UNER_Danish-DDT" / "da_ddt-ud-test.iob2"
+    assert set(docs["data_source"]) == {f"uner-v1:da_ddt:test|local:{test_file}"}
     doc = next(d for d in docs if d["id"] == "test-285")
     assert doc["prompt"] == prompts.uner_prompt(doc["text"])
     assert doc["entities"] == [["PER", "Tvebak"], ["PER", "Jonathan"], ["PER", "Astrid Lindgrens"]]
@@ -165,6 +168,20 @@ def test_hub_rows_map_to_the_same_fields():
         "id": "7", "lang": "en", "text": sentence, "prompt": row["inputs"], "target": row["targets"],
         "entities": [["PER", "Hank Green"]],  # OTH is not one of the three asked-for types
     }
+
+
+def test_hub_rows_name_the_hub_config(monkeypatch):
+    import datasets
+
+    monkeypatch.delenv("XTRANSFER_DATA_DIR", raising=False)
+    rows = [{"id": 1, "inputs": prompts.uner_prompt("Hej Oslo"), "language": "dan",
+             "targets": '"Results": [{"TypeName": "LOC", "Text": "Oslo", "Start": 4, "End": 8}]'},
+            {"id": 2, "inputs": "x", "language": "swe", "targets": '"Results": []'}]
+    monkeypatch.setattr(uner, "load_from_hub", lambda *args, **kwargs: datasets.Dataset.from_list(rows))
+    docs = uner.load("da")
+    assert len(docs) == 1 and docs[0]["entities"] == [["LOC", "Oslo"]]
+    # The Aya copy (its per-language prompts), not the UNER v1 release files: another test set identity.
+    assert docs[0]["data_source"] == "uner-aya:da:test|hub:CohereForAI/aya_collection@main:templated_uner_llm:dan"
 
 
 # --- parser -------------------------------------------------------------------
@@ -274,7 +291,13 @@ def test_score_gold_targets_give_100(local_uner, tmp_path):
     targets = [s["target"] for s in uner.load("da")]
     predictions = tmp_path / "gold.txt"
     predictions.write_text("\n".join(targets) + "\n", encoding="utf-8")
-    assert score("xtransfer_uner_da", predictions) == {"f1": pytest.approx(100.0)}
+    assert score("xtransfer_uner_da", predictions) == {
+        "f1_paper": pytest.approx(100.0),
+        "f1": pytest.approx(100.0),
+        "f1_paper_signature": "uner_entity_f1|protocol:mid-align|types:LOC,ORG,PER|v1",
+        "f1_signature": "uner_entity_f1|protocol:strict|types:all|v1",
+        "data_source": f"uner-v1:da_ddt:test|local:{local_uner / 'uner' / 'UNER_Danish-DDT' / 'da_ddt-ud-test.iob2'}",
+    }
 
 
 def test_lm_eval_run_reports_every_language_and_group(tiny_model, tmp_path):
@@ -290,9 +313,13 @@ def test_lm_eval_run_reports_every_language_and_group(tiny_model, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     scores = json.loads(next(tmp_path.rglob("results_*.json")).read_text())["results"]
     for lang in LANGS:
-        assert 0.0 <= scores[f"xtransfer_uner_{lang}"]["f1,none"] <= 100.0
+        for metric in ("f1_paper", "f1"):
+            assert 0.0 <= scores[f"xtransfer_uner_{lang}"][f"{metric},none"] <= 100.0
+        assert scores[f"xtransfer_uner_{lang}"]["f1_paper_signature,none"] == "uner_entity_f1|protocol:mid-align|types:LOC,ORG,PER|v1"
+        assert scores[f"xtransfer_uner_{lang}"]["data_source,none"].startswith("uner-v1:")
     for group in ("xtransfer_uner", "xtransfer_uner_supervised", "xtransfer_uner_transfer", "xtransfer_uner_aligned"):
         assert 0.0 <= scores[group]["f1,none"] <= 100.0
+        assert 0.0 <= scores[group]["f1_paper,none"] <= 100.0
 
     logged = [json.loads(line) for line in next(tmp_path.rglob("samples_xtransfer_uner_da_*.jsonl")).read_text().splitlines()]
     assert len(logged) == 2

@@ -4,6 +4,8 @@ from datasets import DatasetDict
 
 from xtransfer_bench import languages, prompts
 from xtransfer_bench.data import massive
+from xtransfer_bench.data.paths import SOURCE_FIELD
+from xtransfer_bench.metrics import protocols, slot_f1_paper
 from xtransfer_bench.metrics.slot_f1 import align_example, slot_f1
 
 
@@ -23,9 +25,25 @@ def load_docs(lang: str, prompt_style: str = "finetuned", **_metadata) -> Datase
 
 
 def process_results(doc: dict, results: list[str]) -> dict:
+    """Per item: (gold tags, predicted tags) for each protocol, the
+    protocols' signatures and the data source."""
     per_character = languages.get(doc["lang"]).splits_into_characters
-    return {"f1": align_example(doc["tokens"], doc["tags"], results[0], per_character)}
+    char_split = slot_f1_paper.splits_per_character(doc["lang"])
+    return {
+        "f1_paper": slot_f1_paper.align_example(doc["utt"], doc["annot_utt"], results[0], char_split),
+        "f1": align_example(doc["tokens"], doc["tags"], results[0], per_character),
+        "f1_paper_signature": protocols.signature("massive", "f1_paper"),
+        "f1_signature": protocols.signature("massive", "f1"),
+        SOURCE_FIELD: doc[SOURCE_FIELD],
+    }
+
+
+def aggregate_f1_paper(items) -> float:
+    return slot_f1_paper.slot_f1(items)
 
 
 def aggregate_f1(items) -> float:
     return slot_f1(items)
+
+
+signature = protocols.aggregate_signature

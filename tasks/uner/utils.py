@@ -3,6 +3,8 @@
 from datasets import DatasetDict
 
 from xtransfer_bench.data import uner
+from xtransfer_bench.data.paths import SOURCE_FIELD
+from xtransfer_bench.metrics import protocols, uner_f1_paper
 from xtransfer_bench.metrics.uner_f1 import corpus_f1, parse_entities
 
 
@@ -20,9 +22,24 @@ def load_docs(lang: str, **_metadata) -> DatasetDict:
 
 
 def process_results(doc: dict, results: list[str]) -> dict:
+    """Per item: (gold entities, predicted entities) for each protocol, the
+    protocols' signatures and the data source."""
     gold = [tuple(entity) for entity in doc["entities"]]
-    return {"f1": (gold, parse_entities(results[0]))}
+    return {
+        "f1_paper": uner_f1_paper.align_example(doc["target"], results[0]),
+        "f1": (gold, parse_entities(results[0])),
+        "f1_paper_signature": protocols.signature("uner", "f1_paper"),
+        "f1_signature": protocols.signature("uner", "f1"),
+        SOURCE_FIELD: doc[SOURCE_FIELD],
+    }
+
+
+def aggregate_f1_paper(items) -> float:
+    return uner_f1_paper.entity_f1(items)
 
 
 def aggregate_f1(items) -> float:
     return corpus_f1(items)
+
+
+signature = protocols.aggregate_signature

@@ -6,6 +6,15 @@ Hub: `AmazonScience/massive` is a loading-script repository, which `datasets`
 without the script; that is the default here.
 Offline: `$XTRANSFER_DATA_DIR/massive/<locale>.jsonl`, the MASSIVE 1.1 release
 files (one JSON object per line, split given by the `partition` field).
+
+Tokens are MASSIVE's own (alexa/massive `scripts/create_hf_dataset.py`):
+whitespace words, and for ja and zh every character of a chunk that holds a
+non-ASCII character while all-ASCII chunks stay whole ("在 spotify 上" ->
+在, spotify, 上). Brackets of `annot_utt` are token boundaries here, so the
+tags are exactly the annotated slots; metrics/slot_f1_paper.py rebuilds the
+official word labels, whose quirks it needs, from `utt` and `annot_utt`.
+Every row carries `data_source` (paths.describe_source): the hub revision or
+the file read.
 """
 
 from __future__ import annotations
@@ -16,7 +25,9 @@ from pathlib import Path
 import datasets
 
 from xtransfer_bench import languages, prompts
-from xtransfer_bench.data.paths import DataNotFoundError, load_from_hub, local_benchmark_dir, read_jsonl
+from xtransfer_bench.data.paths import (
+    SOURCE_FIELD, DataNotFoundError, describe_source, load_from_hub, local_benchmark_dir, read_jsonl,
+)
 
 HUB_ID = "AmazonScience/massive"
 HUB_REVISION = "refs/convert/parquet"
@@ -28,11 +39,13 @@ _ANNOTATION = re.compile(r"\[([^\[\]]*)\]")
 
 
 def split_words(text: str, per_character: bool) -> list[str]:
-    """Tokens as MASSIVE's evaluation sees them: whitespace words, or every
-    non-space character for languages written without spaces (ja, zh)."""
-    if per_character:
-        return [ch for ch in text if not ch.isspace()]
-    return text.split()
+    """Tokens as MASSIVE's evaluation sees them: whitespace words; for ja and
+    zh (`per_character`) a whitespace chunk is split into its characters
+    unless it is all ASCII, which MASSIVE keeps whole ("keep latin chars
+    together in cases of code switching")."""
+    if not per_character:
+        return text.split()
+    return [token for chunk in text.split() for token in ([chunk] if chunk.isascii() else list(chunk))]
 
 
 def parse_annotation(annot_utt: str, per_character: bool = False) -> tuple[list[str], list[str], list[tuple[str, str]]]:
@@ -68,8 +81,9 @@ def parse_annotation(annot_utt: str, per_character: bool = False) -> tuple[list[
     return tokens, tags, slots
 
 
-def prepare_example(row: dict, lang: str) -> dict:
-    """Add the fields tasks and trainers use: tokens, BIO tags, and the answer string."""
+def prepare_example(row: dict, lang: str, data_source: str) -> dict:
+    """Add the fields tasks and trainers use: tokens, BIO tags, the answer
+    string, and where the row came from."""
     per_character = languages.get(lang).splits_into_characters
     tokens, tags, slots = parse_annotation(row["annot_utt"], per_character)
     return {
@@ -80,10 +94,16 @@ def prepare_example(row: dict, lang: str) -> dict:
         "tokens": tokens,
         "tags": tags,
         "target": prompts.slot_filling_target(slots),
+        SOURCE_FIELD: data_source,
     }
 
 
-def _read_local(folder: Path, locale: str, split: str) -> list[dict]:
+def dataset_name(locale: str, split: str) -> str:
+    """The test set's identity in results files: massive-1.1:de-DE:test."""
+    return f"massive-1.1:{locale}:{split}"
+
+
+def _read_local(folder: Path, locale: str, split: str) -> tuple[list[dict], str]:
     path = folder / f"{locale}.jsonl"
     if not path.is_file():
         raise DataNotFoundError(
@@ -94,7 +114,7 @@ def _read_local(folder: Path, locale: str, split: str) -> list[dict]:
     rows = [row for row in read_jsonl(path) if row.get("partition") == partition]
     if not rows:
         raise DataNotFoundError(f"{path} has no rows with partition {partition!r}.")
-    return rows
+    return rows, describe_source(dataset_name(locale, split), files=[path])
 
 
 def load(lang: str, split: str = "test") -> datasets.Dataset:
@@ -106,7 +126,8 @@ def load(lang: str, split: str = "test") -> datasets.Dataset:
         raise ValueError(f"Unknown split {split!r}; use one of {sorted(SPLITS)}.")
     folder = local_benchmark_dir("massive")
     if folder is not None:
-        rows = _read_local(folder, language.massive, split)
+        rows, source = _read_local(folder, language.massive, split)
     else:
         rows = list(load_from_hub("massive", HUB_ID, name=language.massive, split=split, revision=HUB_REVISION))
-    return datasets.Dataset.from_list([prepare_example(row, language.iso) for row in rows])
+        source = describe_source(dataset_name(language.massive, split), hub=f"{HUB_ID}@{HUB_REVISION}:{language.massive}")
+    return datasets.Dataset.from_list([prepare_example(row, language.iso, source) for row in rows])

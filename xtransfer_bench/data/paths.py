@@ -87,13 +87,26 @@ def read_jsonl(path: Path) -> list[dict]:
 # published test set (the leaderboard compares the part before "|").
 SOURCE_FIELD = "data_source"
 FIXTURES_MARK = "fixtures"
+# The package's own sample files (xtransfer_bench/fixtures), defined here so the
+# data layer does not import the fixtures package (which builds on it).
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+# A data root made from the bundled fixtures (copied, or with synthetic rows
+# added) holds this file, so its rows are marked as fixtures too.
+FIXTURES_MARKER = ".xtransfer-fixtures"
+
+
+def mark_as_fixtures(root: Path) -> None:
+    Path(root, FIXTURES_MARKER).write_text("Rows here come from xtransfer_bench/fixtures: not a real test set.\n",
+                                           encoding="utf-8")
 
 
 def _is_fixture(path: Path) -> bool:
-    from xtransfer_bench.fixtures import FIXTURES_DIR
-
     resolved = Path(path).resolve()
-    return resolved == FIXTURES_DIR or FIXTURES_DIR in resolved.parents
+    if resolved == FIXTURES_DIR or FIXTURES_DIR in resolved.parents:
+        return True
+    return any((folder / FIXTURES_MARKER).is_file() for folder in Path(path).absolute().parents)
 
 
 def describe_source(dataset: str, hub: str | None = None, files=()) -> str:

@@ -14,7 +14,13 @@ template of paper D.2 or per-language translations of it (the UNER authors'
 whether Chinese rows mix GSD (traditional) and GSDSIMP (simplified). So rows
 are matched on either language column against the ISO 639-3 code or the
 English name, a language that matches nothing fails naming the values found,
-and hub prompts and targets are used verbatim.
+and hub prompts and targets are used verbatim. The prompts are most likely
+per-language: mid-align's own UNER code (`scripts/utils.py`,
+`uner_input_delimiter`) splits hub inputs at a translated question per
+language (da "I betragtning af sætningen nedenfor, hvad er resultatet?", zh
+in traditional characters), so `text` of a non-English hub row is the whole
+prompt here, and local files (English prompt, below) are not the paper's
+prompts outside English.
 
 Offline: `$XTRANSFER_DATA_DIR/uner/UNER_*/<code>_*-{train,dev,test}.iob2`, the
 UNER v1 release files (tab separated: index, token, tag, -, annotator; a
@@ -22,6 +28,12 @@ UNER v1 release files (tab separated: index, token, tag, -, annotator; a
 `prompts.uner_prompt` / `prompts.uner_target`, entity offsets located on the
 sentence text. Tags outside PER/ORG/LOC (hr and sr carry OTH) count as O,
 since the prompt asks for those three types only.
+
+Every row carries `data_source` (paths.describe_source). Hub rows are
+"uner-aya:<lang>:<split>": the Aya collection's prompts, translated per
+language, as the middle-layer paper used them. Local release files are
+"uner-v1:<treebank>:<split>": the same sentences, but with our English
+prompt, so their scores are not set beside the published ones.
 """
 
 from __future__ import annotations
@@ -32,8 +44,8 @@ from pathlib import Path
 import datasets
 
 from xtransfer_bench import languages, prompts
-from xtransfer_bench.data.paths import DataNotFoundError, load_from_hub, local_benchmark_dir
-from xtransfer_bench.metrics.uner_f1 import parse_entities
+from xtransfer_bench.data.paths import SOURCE_FIELD, DataNotFoundError, describe_source, load_from_hub, local_benchmark_dir
+from xtransfer_bench.data.uner_json import parse_entities
 
 HUB_ID = "CohereForAI/aya_collection"
 HUB_CONFIG = "templated_uner_llm"
@@ -41,6 +53,10 @@ HUB_CONFIG = "templated_uner_llm"
 AYA_CODES = {"en": "eng", "pt": "por", "zh": "zho", "da": "dan", "sv": "swe", "hr": "hrv", "sk": "slk", "sr": "srp"}
 # Our split names -> UNER file suffixes.
 SPLITS = {"train": "train", "validation": "dev", "test": "test"}
+# The UNER v1 treebank of each language (file prefix of the release), named in
+# data_source; local files name their own.
+TREEBANKS = {"en": "en_ewt", "pt": "pt_bosque", "zh": "zh_gsd", "da": "da_ddt", "sv": "sv_talbanken",
+             "hr": "hr_set", "sk": "sk_snk", "sr": "sr_set"}
 
 
 @dataclass
@@ -128,6 +144,16 @@ def local_file(folder: Path, lang: str, split: str) -> Path:
     return found[0]
 
 
+def dataset_name(treebank: str, split: str) -> str:
+    """The test set's identity in results files: uner-v1:da_ddt:test."""
+    return f"uner-v1:{treebank}:{split}"
+
+
+def local_source(path: Path, split: str) -> str:
+    """data_source of a release file such as da_ddt-ud-test.iob2."""
+    return describe_source(dataset_name(path.name.split("-", 1)[0], split), files=[path])
+
+
 def example_from_sentence(sentence: Sentence, lang: str) -> dict:
     return {
         "id": sentence.id,
@@ -174,7 +200,7 @@ def _hub_rows(lang: str, split: str) -> list[dict]:
 def load(lang: str, split: str = "test") -> datasets.Dataset:
     """UNER sentences of one language and split, prepared for JSON generation:
     id, lang, text (the sentence), prompt (user turn), target (answer string),
-    entities ([type, text] pairs, the gold for scoring)."""
+    entities ([type, text] pairs, the gold for scoring), data_source."""
     language = languages.get(lang)
     if language.iso not in AYA_CODES:
         raise ValueError(f"UNER has no {language.name} ({language.iso}); languages: {', '.join(AYA_CODES)}.")
@@ -182,12 +208,15 @@ def load(lang: str, split: str = "test") -> datasets.Dataset:
         raise ValueError(f"Unknown split {split!r}; use one of {sorted(SPLITS)}.")
     folder = local_benchmark_dir("uner")
     if folder is not None:
-        sentences = read_iob2(local_file(folder, language.iso, split))
-        examples = [example_from_sentence(s, language.iso) for s in sentences]
+        path = local_file(folder, language.iso, split)
+        examples = [example_from_sentence(s, language.iso) for s in read_iob2(path)]
+        source = local_source(path, split)
     else:
         examples = [example_from_hub(row, language.iso) for row in _hub_rows(language.iso, split)]
+        source = describe_source(f"uner-aya:{language.iso}:{split}",
+                                 hub=f"{HUB_ID}@main:{HUB_CONFIG}:{AYA_CODES[language.iso]}")
     features = datasets.Features(
-        {name: datasets.Value("string") for name in ("id", "lang", "text", "prompt", "target")}
+        {name: datasets.Value("string") for name in ("id", "lang", "text", "prompt", "target", SOURCE_FIELD)}
         | {"entities": datasets.Sequence(datasets.Sequence(datasets.Value("string")))}
     )
-    return datasets.Dataset.from_list(examples, features=features)
+    return datasets.Dataset.from_list([{**example, SOURCE_FIELD: source} for example in examples], features=features)

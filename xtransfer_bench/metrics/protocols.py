@@ -40,13 +40,15 @@ PROTOCOLS: tuple[Protocol, ...] = (
              "MASSIVE's official BIO conversion and seqeval F1; answers mapped onto the utterance as mid-align "
              "does (values not in the utterance dropped, every occurrence tagged)"),
     Protocol("massive", "f1", "massive_slot_f1|protocol:strict|tok:massive-official|v1", False,
-             "same gold; every predicted value that cannot be placed in the utterance is a false positive"),
+             "gold = the annotated brackets over MASSIVE's tokens (ja/zh: ASCII chunks whole); every predicted "
+             "value that cannot be placed in the utterance is a false positive"),
     Protocol("wmt", "bleu", None, True,
              "sacrebleu BLEU, first reference only (nrefs:1), 13a / ja-mecab / zh (`bleu_scheme=wmt`: char for ja)"),
     Protocol("wmt", "chrf", None, True, "sacrebleu chrF2, first reference only (nrefs:1)"),
     Protocol("wmt", "comet", None, True, "COMET-22 (Unbabel/wmt22-comet-da), first reference, x100"),
     Protocol("uner", "f1_paper", "uner_entity_f1|protocol:mid-align|types:LOC,ORG,PER|v1", True,
-             "micro F1 over (type, text) pairs of types LOC, PER, ORG only (other predicted types ignored)"),
+             "mid-align's parser (the Aya layout after `\"Results\": [`, exact types LOC/PER/ORG) on gold and "
+             "answer; micro F1 over (type, text) pairs"),
     Protocol("uner", "f1", "uner_entity_f1|protocol:strict|types:all|v1", False,
              "micro F1 over (type, text) pairs; any other predicted type is a false positive"),
     Protocol("xquad", "exact_match", "squad_v1.1|em|refs:all|v1", True,
@@ -104,3 +106,18 @@ def aggregate_signature(items: Iterable[str]) -> str:
     so a mixed run is visible rather than hidden behind the first."""
     found = sorted({str(item) for item in items})
     return found[0] if len(found) == 1 else "mixed: " + " ; ".join(found)
+
+
+def markdown_table() -> str:
+    """The README's protocol table (a test checks that the README holds it):
+    `python -m xtransfer_bench.metrics.protocols` prints it."""
+    lines = ["| benchmark | metric | published protocol | signature | rules |", "|---|---|---|---|---|"]
+    for entry in PROTOCOLS:
+        signature = f"`{entry.signature.replace('|', chr(92) + '|')}`" if entry.signature else "sacrebleu's / COMET's own"
+        lines.append(f"| {entry.benchmark} | `{entry.metric}` | {'**yes**' if entry.published else 'no'} | "
+                     f"{signature} | {entry.rules} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

@@ -1,17 +1,45 @@
-"""Slot F1 for generated `slot: value; slot: value` answers, as MASSIVE scores it.
+"""Slot F1 for generated `slot: value; slot: value` answers: the strict variant (`f1`).
 
-The official evaluation (alexa/massive `eval_preds`) is seqeval's micro F1 over
-BIO tags of the utterance tokens (ja and zh split per character). A generative
+Gold: the annotated slots of `annot_utt` as BIO tags over MASSIVE's tokens
+(data/massive.py: whitespace words; ja and zh per character, all-ASCII chunks
+whole, as alexa/massive `scripts/create_hf_dataset.py` splits them), scored
+like MASSIVE's `eval_preds`: seqeval micro F1 over the corpus. A generative
 model emits (slot, value) pairs instead of tags, so each pair is mapped back
 onto the utterance: its value's tokens are looked up, left to right, among the
 tokens not yet claimed by an earlier pair, and tagged B-slot, I-slot, ....
 
-The published mid-align script drops pairs whose value is not in the utterance;
-that hides errors. Here every pair that cannot be placed (value not in the
-utterance, or already claimed by an earlier pair) is still a predicted entity:
-it is tagged on extra positions appended after the utterance, where the gold
-tags are O, so seqeval counts it as a false positive. Slot types outside
-MASSIVE's inventory never match a gold type and so are false positives too.
+The published numbers (metrics/slot_f1_paper.py, `f1_paper`) drop pairs whose
+value is not in the utterance; that hides errors. Here every pair that cannot
+be placed (value not in the utterance, or already claimed by an earlier pair)
+is still a predicted entity: it is tagged on extra positions appended after
+the utterance, where the gold tags are O, so seqeval counts it as a false
+positive. Slot types outside MASSIVE's inventory never match a gold type and
+so are false positives too.
+
+Differences from `f1_paper`, one example each (utterance, answer: f1 vs f1_paper):
+- A value not in the utterance is a false positive, not dropped.
+  "what is the weather in [place_name : paris]", "place_name: paris; date: tomorrow": 66.7 vs 100
+- A value is placed at its first free occurrence only, not at every one.
+  "set [timer_name : pasta] timer for pasta", "timer_name: pasta": 100 vs 66.7
+- Pairs split at ";" and at the first ":", spaces optional; f1_paper needs "; " and ": ".
+  "... [place_name : paris]", "place_name:paris": 100 vs 0
+- Slot types are stripped and lower-cased, list numbering ("1. ") dropped.
+  "... [place_name : paris]", "Place_name: paris": 100 vs 0
+- Every line of the first paragraph counts; f1_paper reads the first line.
+  "wake me up at [time : five am] [date : this week]", "time: five am\ndate: this week": 100 vs 66.7
+- Every bracket and every answered pair is its own entity; f1_paper merges
+  adjacent tokens of one label.
+  "wake me up [date : today] [date : tomorrow]", "date: today tomorrow": 0 vs 100
+- A claimed token is never retagged: a later pair on it is a false positive
+  (f1_paper overwrites).
+  "wake me up at [time : five am] [date : this week]", "time: five am; date: five am": 50 vs 0
+- ja/zh values are split as MASSIVE splits utterances, so Latin words and
+  values written with spaces match; f1_paper compares characters.
+  zh "打开 [app_name : spotify]", "app_name: spotify": 100 vs 0
+- Gold is the brackets exactly, brackets being token boundaries; f1_paper's
+  official word labels run on after a bracket glued to text or closed by an
+  ASCII chunk in ja/zh.
+  "what's [person : john]'s number" gold: person = "john" vs "john's number"
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
-"""Entity F1 for UNER answers generated as Aya-style JSON.
+"""Entity F1 for UNER answers generated as Aya-style JSON: the strict variant (`f1`).
 
 A model answers with `"Results": [{"TypeName": "LOC", "Text": "Iguazu",
 "Start": 22, "End": 28}, ...]`. The middle-layer paper scores this task by
-parsing the output back to named-entity tuples and computing F1 (section 4.2);
-its code for this is not public, so the choices here are ours:
+parsing the output back to named-entity tuples and computing F1 (section 4.2).
+Its parser is public (mid-align `scripts/utils.py`) and reproduced in
+metrics/uner_f1_paper.py (`f1_paper`, the published protocol); its F1 code is
+not. This variant reads answers more tolerantly and counts every predicted
+type; its choices:
 
 - An entity is the tuple (type, text). Start/End are not scored: models are
   poor at counting characters, an offset slip does not change which entity
@@ -21,98 +24,33 @@ its code for this is not public, so the choices here are ours:
   undefined.
 - Parsing never raises: output that cannot be read is an empty prediction,
   so its gold entities all count as false negatives.
+
+Differences from `f1_paper`, one example each (gold LOC "Paris"; answer: f1 vs f1_paper):
+- Every predicted type counts: MISC, OTH, ... are false positives.
+  `"Results": [{"TypeName": "LOC", "Text": "Paris"}, {"TypeName": "MISC", "Text": "French"}]`: 66.7 vs 100
+- Type names are compared upper-cased.
+  `"Results": [{"TypeName": "loc", "Text": "Paris"}]`: 100 vs 0
+- Objects are read as JSON or Python literals, keys in any order, any spacing.
+  `"Results": [{"Text": "Paris", "TypeName": "LOC"}]`: 100 vs 0
+- No `"Results": [` needed: a bare list, or objects in prose, are read.
+  `[{"TypeName": "LOC", "Text": "Paris"}]`: 100 vs 0
+- Every object counts, not just the first `"Results": [` block.
+  the gold answer written twice: 66.7 vs 100
+- JSON escapes are decoded; f1_paper cuts a text at its first double quote.
+  gold PER 'Bob "B"', answer `"Results": [{"TypeName": "PER", "Text": "Bob \\"C\\""}]`: 0 vs 100
+- An object cut off before its closing brace is dropped.
+  `"Results": [{"TypeName": "LOC", "Text": "Paris", "St`: 0 vs 100
+- Gold is the loader's entity list; f1_paper reads the gold answer string
+  with its own rules.
 """
 
 from __future__ import annotations
 
-import ast
-import json
-import re
 from collections import Counter
 
-Entity = tuple[str, str]
+from xtransfer_bench.data.uner_json import Entity, normalize, parse_entities
 
-_TRAILING_COMMA = re.compile(r",\s*([}\]])")
-# Key/value pairs in an object that neither json nor Python literal syntax
-# accepts (e.g. unescaped quotes inside a value): "Key": "value" or 'Key': 'value'.
-_PAIR = re.compile(r"""["']([A-Za-z]+)["']\s*:\s*(?:"([^"]*)"|'([^']*)'|(-?\d+))""")
-_TYPE_KEYS = ("typename", "type")
-_TEXT_KEYS = ("text",)
-
-
-def normalize(entity_type: str, text: str) -> Entity:
-    return entity_type.strip().upper(), " ".join(text.split())
-
-
-def _objects(text: str) -> list[str]:
-    """The flat `{...}` chunks of `text`, in order. Braces inside quoted
-    strings do not count; an object cut off by the end of the text (a
-    truncated generation) is dropped."""
-    chunks, start, quote, escaped = [], None, None, False
-    for i, char in enumerate(text):
-        if start is None:
-            if char == "{":
-                start = i
-            continue
-        if quote:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = None
-        elif char in "\"'" and text[i - 1] in "{,: \t\n":
-            # A quote opens a string only where JSON would start one, so an
-            # apostrophe inside an unquoted word cannot swallow the rest.
-            quote = char
-        elif char == "{":
-            start = i  # an unclosed object before this one was garbage
-        elif char == "}":
-            chunks.append(text[start : i + 1])
-            start = None
-    return chunks
-
-
-def _as_dict(chunk: str) -> dict:
-    """One object chunk as a dict, trying strict JSON, JSON without trailing
-    commas, Python literal syntax (single quotes), then key/value pairs."""
-    for candidate in (chunk, _TRAILING_COMMA.sub(r"\1", chunk)):
-        for reader in (json.loads, ast.literal_eval):
-            try:
-                value = reader(candidate)
-            except Exception:  # noqa: BLE001 - any unreadable chunk just falls through
-                continue
-            if isinstance(value, dict):
-                return value
-    return {key: double or single or number for key, double, single, number in _PAIR.findall(chunk)}
-
-
-def _entity(obj: dict) -> Entity | None:
-    fields = {str(key).strip().lower(): value for key, value in obj.items()}
-    entity_type = next((fields[k] for k in _TYPE_KEYS if k in fields), None)
-    text = next((fields[k] for k in _TEXT_KEYS if k in fields), None)
-    if not isinstance(entity_type, str) or text is None or isinstance(text, (dict, list)):
-        return None
-    entity = normalize(entity_type, str(text))
-    return entity if all(entity) else None
-
-
-def parse_entities(output: str | None) -> list[Entity]:
-    """(type, text) entities in a generated answer, in order; never raises.
-
-    Accepts the Aya format with or without the outer `"Results":` key,
-    single quotes, trailing commas, prose before or after, objects without
-    Start/End, and output cut off mid-object (the complete objects before the
-    cut are kept). Anything else gives [].
-    """
-    if not isinstance(output, str):
-        return []
-    entities = []
-    for chunk in _objects(output):
-        entity = _entity(_as_dict(chunk))
-        if entity is not None:
-            entities.append(entity)
-    return entities
+__all__ = ["Entity", "corpus_f1", "counts", "normalize", "parse_entities"]
 
 
 def counts(gold: list[Entity], predicted: list[Entity]) -> tuple[int, int, int]:
