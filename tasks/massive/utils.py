@@ -2,7 +2,7 @@
 
 from datasets import DatasetDict
 
-from xtransfer_bench import languages, prompts
+from xtransfer_bench import fewshot, languages, prompts
 from xtransfer_bench.data import massive
 from xtransfer_bench.data.paths import SOURCE_FIELD
 from xtransfer_bench.metrics import protocols, slot_f1_paper
@@ -12,16 +12,14 @@ from xtransfer_bench.metrics.slot_f1 import align_example, slot_f1
 def load_docs(lang: str, prompt_style: str = "finetuned", **_metadata) -> DatasetDict:
     """custom_dataset hook: lm-eval passes dataset_kwargs plus task metadata."""
     system = prompts.slot_filling_messages("", style=prompt_style)[0]["content"]
-    splits = {}
-    for split in ("test", "validation"):
-        try:
-            docs = massive.load(lang, split)
-        except massive.DataNotFoundError:
-            if split == "test":
-                raise
-            continue  # a dev split is only needed for --num_fewshot
-        splits[split] = docs.map(lambda _: {"system": system})
-    return DatasetDict(splits)
+    test = massive.load(lang, "test")
+    # Only --num_fewshot needs a dev split; DevSplitSampler refuses an empty one clearly.
+    dev = fewshot.dev_split(lambda: massive.load(lang, "validation"), test)
+    return DatasetDict({split: docs.map(lambda _: {"system": system}) for split, docs in
+                        (("test", test), ("validation", dev))})
+
+
+DevSplitSampler = fewshot.dev_split_sampler("MASSIVE", "rows with partition 'dev' in $XTRANSFER_DATA_DIR/massive/<locale>.jsonl")
 
 
 def process_results(doc: dict, results: list[str]) -> dict:

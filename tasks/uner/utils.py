@@ -2,6 +2,7 @@
 
 from datasets import DatasetDict
 
+from xtransfer_bench import fewshot
 from xtransfer_bench.data import uner
 from xtransfer_bench.data.paths import SOURCE_FIELD
 from xtransfer_bench.metrics import protocols, uner_f1_paper
@@ -10,15 +11,12 @@ from xtransfer_bench.metrics.uner_f1 import corpus_f1, parse_entities
 
 def load_docs(lang: str, **_metadata) -> DatasetDict:
     """custom_dataset hook: lm-eval passes dataset_kwargs plus task metadata."""
-    splits = {}
-    for split in ("test", "validation"):
-        try:
-            splits[split] = uner.load(lang, split)
-        except uner.DataNotFoundError:
-            if split == "test":
-                raise
-            # A dev split is only needed for --num_fewshot.
-    return DatasetDict(splits)
+    test = uner.load(lang, "test")
+    # Only --num_fewshot needs a dev split; DevSplitSampler refuses an empty one clearly.
+    return DatasetDict({"test": test, "validation": fewshot.dev_split(lambda: uner.load(lang, "validation"), test)})
+
+
+DevSplitSampler = fewshot.dev_split_sampler("UNER", "the <code>_<treebank>-ud-dev.iob2 file under $XTRANSFER_DATA_DIR/uner/UNER_*/")
 
 
 def process_results(doc: dict, results: list[str]) -> dict:
