@@ -5,6 +5,7 @@ adapter (sharing one loaded model) for the multi-adapter engines."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -85,18 +86,39 @@ def run_lm_eval(lm_eval_args: list[str]) -> None:
         args.model = pick_engine()
         print(f"--model auto: {args.model}", flush=True)
     checked = attach_adapters(args, extra.adapter)
-    if args.model not in MULTI_ADAPTER_ENGINES:
-        harness.execute(args)
-    else:
-        from xtransfer_bench.backends.per_adapter import run_per_adapter
+    with our_task_index_only(tasks):
+        if args.model not in MULTI_ADAPTER_ENGINES:
+            harness.execute(args)
+        else:
+            from xtransfer_bench.backends.per_adapter import run_per_adapter
 
-        run_per_adapter(harness, args)
+            run_per_adapter(harness, args)
     if checked and args.output_path:
         from xtransfer_bench.third_party import write_run_record
 
         path = write_run_record(args.output_path, str(args.model_args["pretrained"]), checked, tasks, sys.argv[2:] + [
             arg for adapter in extra.adapter for arg in ("--adapter", adapter)])
         print(f"run record: {path}")
+
+
+@contextlib.contextmanager
+def our_task_index_only(tasks: list[str]):
+    """When every requested task is ours, lm-eval indexes our task folder
+    alone (0.05 s) instead of all ~14.8k of its own tasks (~9 s measured)."""
+    if not tasks or not all(task.startswith("xtransfer") for task in tasks):
+        yield
+        return
+    from unittest import mock
+
+    from lm_eval.tasks import TaskManager
+
+    original = TaskManager.__init__
+
+    def ours_only(self, *args, **kwargs):
+        original(self, *args, **{**kwargs, "include_defaults": False})
+
+    with mock.patch.object(TaskManager, "__init__", ours_only):
+        yield
 
 
 def check_given_adapters(args) -> None:
