@@ -25,7 +25,7 @@ TUNINGS = ("lora", "full", "prompt")
 TRANSFER_MODES = ("ft", "tl", "mtl", "clicp")
 
 
-class ConfigError(ValueError):
+class ConfigError(XtransferError, ValueError):
     """A training configuration that cannot run; the message names the fix."""
 
 

@@ -97,16 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         # Our own errors say what to fix; a traceback would only hide that line.
         print(f"xtransfer-bench: error: {error}", file=sys.stderr)
         return 2
-    except (ValueError, OSError) as error:
-        # Errors of modules not yet on XtransferError (issue 17/18: being moved).
-        from xtransfer_bench.compare.runs import RunError
-        from xtransfer_bench.leaderboard.results import ResultsError
-        from xtransfer_bench.score import PredictionsError
-
-        if isinstance(error, (PredictionsError, PermissionError, FileExistsError, ResultsError, RunError)):
-            print(f"xtransfer-bench: error: {error}", file=sys.stderr)
-            return 2
-        raise
+    except (PermissionError, FileExistsError) as error:  # writing outputs: the path says it all
+        print(f"xtransfer-bench: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

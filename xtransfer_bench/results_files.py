@@ -20,6 +20,7 @@ from pathlib import Path
 
 from xtransfer_bench import languages
 from xtransfer_bench.data.paths import SOURCE_FIELD
+from xtransfer_bench.errors import XtransferError
 from xtransfer_bench.metrics.protocols import SIGNATURE_SUFFIX
 
 PREFIX = "xtransfer_"
@@ -63,7 +64,7 @@ class Score:
         return asdict(self)
 
 
-class ResultsError(ValueError):
+class ResultsError(XtransferError, ValueError):
     """A results file that cannot be read; the message names the file."""
 
 

@@ -19,8 +19,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from xtransfer_bench.errors import XtransferError
 
-class PredictionsError(ValueError):
+
+class PredictionsError(XtransferError, ValueError):
     """The predictions file cannot be scored; the message says why."""
 
 

@@ -13,10 +13,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xtransfer_bench.errors import XtransferError
 from xtransfer_bench.results_files import Score, read_results_file, split_task
 
 
-class RunError(ValueError):
+class RunError(XtransferError, ValueError):
     """Runs that cannot be read or compared; the message says why and what to do."""
 
 

@@ -46,6 +46,7 @@ import datasets
 from xtransfer_bench import languages, prompts
 from xtransfer_bench.data.paths import SOURCE_FIELD, DataNotFoundError, describe_source, load_from_hub, local_benchmark_dir
 from xtransfer_bench.data.uner_json import parse_entities
+from xtransfer_bench.errors import XtransferError
 
 HUB_ID = "CohereForAI/aya_collection"
 HUB_CONFIG = "templated_uner_llm"
@@ -67,7 +68,7 @@ class Sentence:
     spans: list[tuple[str, str, int, int]] = field(default_factory=list)
 
 
-class IOB2Error(ValueError):
+class IOB2Error(XtransferError, ValueError):
     """A UNER file does not read as IOB2 with `# text =` sentences."""
 
 
