@@ -7,10 +7,8 @@ train from our fixtures (no offline copy exists)."""
 import json
 import os
 import statistics
-import string
 import subprocess
 import sys
-import unicodedata
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from conftest import shared_path
 from xtransfer_bench import demonstrations, languages, prompts, task_files
 from xtransfer_bench.data import DataNotFoundError, xcopa, xnli, xquad
 from xtransfer_bench.fixtures import link_clicp_data
-from xtransfer_bench.metrics import choice, qa
+from xtransfer_bench.metrics import choice, protocols
 
 BIN = Path(sys.executable).parent
 SETS = {name: languages.benchmark(name) for name in ("xquad", "xcopa", "xnli")}
@@ -40,81 +38,8 @@ def real_data(data_root, monkeypatch):
 
 
 # --- QA metric ------------------------------------------------------------------
-
-
-def test_squad_normalisation():
-    assert qa.normalize("The  Eiffel Tower!") == "eiffel tower"
-    assert qa.normalize("an apple, a pear; the end.") == "apple pear end"
-    assert qa.normalize("«Ελλάδα»") == "ελλάδα"  # Unicode punctuation goes too
-    assert qa.normalize("「北京」。") == "北京"
-    assert qa.normalize("theory") == "theory"  # articles only as whole words
-    assert qa.exact_match("the Eiffel Tower.", ["Eiffel tower"]) == 100.0
-    assert qa.exact_match("Eiffel", ["Eiffel tower"]) == 0.0
-
-
-def test_score_is_the_max_over_all_gold_answers():
-    assert qa.exact_match("Paris", ["France", "paris"]) == 100.0
-    # pred [in, paris, france]; gold 1 [paris]: P 1/3, R 1 -> 50; gold 2 [paris, france]: P 2/3, R 1 -> 80.
-    assert qa.f1("in Paris France", ["Paris", "Paris, France"]) == pytest.approx(80.0)
-    assert qa.f1("in Paris France", ["Paris"]) == pytest.approx(50.0)
-
-
-def test_chinese_f1_is_over_characters():
-    # 黑 豹 队 vs 黑 豹: P 2/3, R 1 -> F1 0.8.
-    assert qa.f1("黑豹队", ["黑豹"], per_character=True) == pytest.approx(80.0)
-    assert qa.f1("黑豹队", ["黑豹"]) == 0.0  # whitespace tokens would see two different words
-    # Digits stay one token: [136] vs [136, 次]: P 1, R 1/2 -> 2/3.
-    assert qa.f1("136", ["136 次"], per_character=True) == pytest.approx(200 / 3)
-    assert qa.exact_match("136次", ["136 次"], per_character=True) == 100.0
-    assert qa.exact_match("黑豹队。", ["黑豹队"], per_character=True) == 100.0
-
-
-def test_empty_and_labelled_answers():
-    assert qa.f1("", ["Paris"]) == 0.0 and qa.exact_match("", ["Paris"]) == 0.0
-    assert qa.extract_answer("Answer: Paris\nBecause it is the capital.") == "Paris"
-    assert qa.extract_answer("\n\n  Paris  ") == "Paris"
-    assert qa.extract_answer(None) == ""
-
-
-def _hand_tokens(text: str, per_character: bool) -> list[str]:
-    """SQuAD's rules written out again, independently of xtransfer_bench."""
-    kept = "".join(c for c in text.lower() if c not in string.punctuation and not unicodedata.category(c).startswith("P"))
-    words = [w for w in kept.split() if w not in ("a", "an", "the")]
-    if not per_character:
-        return words
-    out = []
-    for word in words:
-        run = ""
-        for char in word:
-            if "\u4e00" <= char <= "\u9fff":
-                out += [run] if run else []
-                out.append(char)
-                run = ""
-            else:
-                run += char
-        out += [run] if run else []
-    return out
-
-
-@pytest.mark.parametrize("lang", SETS["xquad"].all)
-def test_xquad_gold_scores_100_and_an_extra_word_scores_by_hand(real_data, lang):
-    docs = xquad.load(lang, "test")
-    assert len(docs) == 1190
-    per_character = languages.get(lang).splits_into_characters
-    gold_em, gold_f1, em, f1, expected = [], [], [], [], []
-    for doc in docs:
-        gold_em += [qa.exact_match(gold, doc["answers"], per_character) for gold in doc["answers"]]
-        gold_f1 += [qa.f1(gold, doc["answers"], per_character) for gold in doc["answers"]]
-        predicted = doc["answers"][0] + " extra"
-        em.append(qa.exact_match(predicted, doc["answers"], per_character))
-        f1.append(qa.f1(predicted, doc["answers"], per_character))
-        # Every gold token is predicted, plus one: P = n/(n+1), R = 1, F1 = 2n/(2n+1).
-        n = len(_hand_tokens(doc["answers"][0], per_character))
-        expected.append(100 * 2 * n / (2 * n + 1) if n else 0.0)
-    assert set(gold_em) == {100.0} and set(gold_f1) == {100.0}
-    assert set(em) == {0.0}
-    assert f1 == pytest.approx(expected)
-    assert statistics.mean(f1) == pytest.approx(statistics.mean(expected))
+# The metric rules, protocol by protocol, and the acceptance test on real XQuAD
+# (all five languages) are in test_squad_protocol.py.
 
 
 def test_xquad_is_parallel_and_keeps_its_articles(real_data):
@@ -151,7 +76,9 @@ def test_numbered_choice_parsing(response, expected):
     [
         ("Entailment.", 0), ("  NEUTRAL", 1), ("The answer is: contradiction", 2),
         ("The premise entails the hypothesis.", 0), ("It contradicts it.", 2),
-        ("Neutral, not a contradiction.", 1), ("", None), (None, None), ("yes", None),
+        # Names two labels (one negated): unparsed since issue 16, no longer neutral
+        # (rules and cases in test_choice_parser.py).
+        ("Neutral, not a contradiction.", None), ("", None), (None, None), ("yes", None),
     ],
 )
 def test_label_parsing(response, expected):
@@ -198,6 +125,22 @@ def test_xnli_fixture_gold_and_shifted_labels(fixture_data, lang):
     shifted = [prompts.NLI_LABELS[(d["label"] + 1) % 3] if i % 3 == 2 else d["target"] for i, d in enumerate(docs)]
     scores = [choice.accuracy_item(choice.parse_label(text), doc["label"]) for text, doc in zip(shifted, docs)]
     assert statistics.mean(scores) == pytest.approx(100 * 2 / 3)
+
+
+def test_rows_say_which_files_they_came_from(real_data):
+    """data_source names the file read; our own fixtures (English COPA, XNLI,
+    SQuAD train) are marked, the real release files linked from ../shared are not."""
+    tr = real_data / "xcopa" / "data" / "tr" / "val.tr.jsonl"
+    assert set(xcopa.load("tr", "validation")["data_source"]) == {f"xcopa:tr:validation|local:{tr}"}
+    en = real_data / "xcopa" / "data" / "en" / "test.en.jsonl"
+    assert set(xcopa.load("en", "test")["data_source"]) == {f"fixtures:xcopa:en:test|local:{en}"}
+    sw = real_data / "xnli" / "sw" / "test.jsonl"
+    assert set(xnli.load("sw", "test")["data_source"]) == {f"fixtures:xnli:sw:test|local:{sw}"}
+    squad = real_data / "squad" / "train-v1.1.json"
+    assert set(xquad.load("en", "train")["data_source"]) == {f"fixtures:squad-v1.1:en:train|local:{squad}"}
+    # XQuAD's folds come from the same file, under their own split names.
+    zh = real_data / "xquad" / "xquad.zh.json"
+    assert set(xquad.load("zh", "train")["data_source"]) == {f"xquad:zh:train|local:{zh}"}
 
 
 def test_missing_data_names_the_variable(tmp_path, monkeypatch):
@@ -310,7 +253,8 @@ def test_mixed_xnli_demonstrations_on_fixtures(fixture_data):
 
 # --- lm_eval CLI -----------------------------------------------------------------------
 
-GROUPS = {"xquad": ["exact_match", "f1"], "xcopa": ["acc"], "xnli": ["acc"]}
+GROUPS = {"xquad": ["exact_match", "f1", "exact_match_mlqa", "f1_mlqa"], "xcopa": ["acc", "unparsed"],
+          "xnli": ["acc", "unparsed"]}
 
 
 def run_lm_eval(model: Path, data: Path, tasks: str, out: Path, *extra: str) -> dict:
@@ -355,6 +299,23 @@ def test_results_per_language_and_for_the_groups(cli_run):
                 assert group == pytest.approx(expected)
 
 
+def test_results_carry_signatures_and_data_sources(cli_run, data_root):
+    _, results = cli_run
+    scores = results["results"]
+    for benchmark, metrics in GROUPS.items():
+        for lang in SETS[benchmark].all:
+            task = scores[f"xtransfer_{benchmark}_{lang}"]
+            for metric in metrics:
+                assert task[f"{metric}_signature,none"] == protocols.signature(benchmark, metric)
+            assert results["configs"][f"xtransfer_{benchmark}_{lang}"]["metadata"]["version"] == 2.0
+    # Real files read through the data root; XNLI and English COPA from our fixtures, marked as such.
+    assert scores["xtransfer_xquad_zh"]["data_source,none"] == f"xquad:zh:test|local:{data_root / 'xquad' / 'xquad.zh.json'}"
+    copa_tr = data_root / "xcopa" / "data" / "tr" / "test.tr.jsonl"
+    assert scores["xtransfer_xcopa_tr"]["data_source,none"] == f"xcopa:tr:test|local:{copa_tr}"
+    assert scores["xtransfer_xcopa_en"]["data_source,none"].startswith("fixtures:xcopa:en:test|local:")
+    assert scores["xtransfer_xnli_sw"]["data_source,none"].startswith("fixtures:xnli:sw:test|local:")
+
+
 def test_scores_recompute_from_logged_samples(cli_run):
     out, results = cli_run
     for task, metric in [("xtransfer_xquad_zh", "f1"), ("xtransfer_xcopa_qu", "acc"), ("xtransfer_xnli_el", "acc")]:
@@ -364,6 +325,7 @@ def test_scores_recompute_from_logged_samples(cli_run):
     for row in samples(out, "xtransfer_xcopa_qu"):  # the metric reads the logged response
         parsed = choice.parse_numbered_choice(row["resps"][0][0], [row["doc"]["choice1"], row["doc"]["choice2"]])
         assert row["acc"] == choice.accuracy_item(parsed, row["doc"]["label"])
+        assert row["unparsed"] == (100.0 if parsed is None else 0.0)
 
 
 def test_prompt_without_demonstrations(cli_run):
@@ -442,14 +404,24 @@ def test_hub_ids_configs_and_schemas(monkeypatch):
     try:
         doc = xquad.load("zh")[0]
         assert (doc["article"], doc["answers"], doc["target"]) == ("Paris", ["France", "in France"], "France")
-        assert xquad.load("en", "train")[0]["article"] == "Paris"
+        assert doc["data_source"] == "xquad:zh:test|hub:google/xquad@main:xquad.zh"
+        train = xquad.load("en", "train")[0]
+        assert train["article"] == "Paris"
+        assert train["data_source"] == "squad-v1.1:en:train|hub:rajpurkar/squad@main:plain_text"
     finally:
         xquad._squad_dev_titles.cache_clear()
-    assert xcopa.load("sw", "validation")[0]["target"] == "2"
-    assert xcopa.load("en", "train")[0]["label"] == 1
+    sw = xcopa.load("sw", "validation")[0]
+    assert sw["target"] == "2"
+    assert sw["data_source"] == "xcopa:sw:validation|hub:cambridgeltl/xcopa@refs/convert/parquet:sw"
+    en_train = xcopa.load("en", "train")[0]
+    assert en_train["label"] == 1
+    assert en_train["data_source"] == "xcopa:en:train|hub:aps/super_glue@refs/convert/parquet:copa"
     english = xcopa.load("en", "test")
     assert english["idx"] == [0, 1] and english["label"] == [0, 1]  # sorted by COPA id, 0-based
-    assert xnli.load("el", "validation")[0]["target"] == "contradiction"
+    assert english["data_source"] == ["xcopa:en:test|hub:pkavumba/balanced-copa@main"] * 2
+    el = xnli.load("el", "validation")[0]
+    assert el["target"] == "contradiction"
+    assert el["data_source"] == "xnli:el:validation|hub:facebook/xnli@main:el"
     assert calls == [
         ("google/xquad", "xquad.zh", "validation", None),
         ("rajpurkar/squad", "plain_text", "validation", None),
@@ -469,11 +441,15 @@ def test_score_command_on_gold_answers(real_data, tmp_path):
 
     squad = tmp_path / "xquad_zh.txt"
     squad.write_text("\n".join(xquad.load("zh")["target"]) + "\n", encoding="utf-8")
-    assert score("xtransfer_xquad_zh", squad) == {"exact_match": pytest.approx(100.0), "f1": pytest.approx(100.0)}
+    # Gold answers score 100 under both protocols, whatever their punctuation.
+    scores = score("xtransfer_xquad_zh", squad)
+    assert {m: scores[m] for m in GROUPS["xquad"]} == {m: pytest.approx(100.0) for m in GROUPS["xquad"]}
+    assert scores["f1_signature"] == "squad_v1.1|f1|refs:all|v1"
     copa = xcopa.load("sw")
     answers = tmp_path / "xcopa_sw.txt"
     # Every third answer wrong: accuracy counted here, not by the metric code.
     lines = [str(label + 1) if i % 3 else str(2 - label) for i, label in enumerate(copa["label"])]
     answers.write_text("\n".join(lines) + "\n", encoding="utf-8")
     expected = 100 * sum(1 for i in range(len(lines)) if i % 3) / len(lines)
-    assert score("xtransfer_xcopa_sw", answers)["acc"] == pytest.approx(expected)
+    scores = score("xtransfer_xcopa_sw", answers)
+    assert scores["acc"] == pytest.approx(expected) and scores["unparsed"] == 0.0  # every line is a digit

@@ -4,7 +4,7 @@ from datasets import DatasetDict
 
 from xtransfer_bench.data import xcopa
 from xtransfer_bench.demonstrations import attach_prompts
-from xtransfer_bench.metrics import choice
+from xtransfer_bench.metrics import choice, protocols
 
 
 def load_docs(lang: str, demonstrations: str = "none", num_demonstrations: int | None = None,
@@ -16,4 +16,13 @@ def load_docs(lang: str, demonstrations: str = "none", num_demonstrations: int |
 
 def process_results(doc: dict, results: list[str]) -> dict:
     predicted = choice.parse_numbered_choice(results[0], [doc["choice1"], doc["choice2"]])
-    return {"acc": choice.accuracy_item(predicted, doc["label"])}
+    return {
+        "acc": choice.accuracy_item(predicted, doc["label"]),
+        "unparsed": choice.unparsed_item(predicted),
+        "acc_signature": protocols.signature("xcopa", "acc"),
+        "unparsed_signature": protocols.signature("xcopa", "unparsed"),
+        "data_source": doc["data_source"],
+    }
+
+
+signature = protocols.aggregate_signature

@@ -4,7 +4,7 @@ from datasets import DatasetDict
 
 from xtransfer_bench.data import xnli
 from xtransfer_bench.demonstrations import attach_prompts
-from xtransfer_bench.metrics import choice
+from xtransfer_bench.metrics import choice, protocols
 
 
 def load_docs(lang: str, demonstrations: str = "none", num_demonstrations: int | None = None,
@@ -15,4 +15,14 @@ def load_docs(lang: str, demonstrations: str = "none", num_demonstrations: int |
 
 
 def process_results(doc: dict, results: list[str]) -> dict:
-    return {"acc": choice.accuracy_item(choice.parse_label(results[0]), doc["label"])}
+    predicted = choice.parse_label(results[0])
+    return {
+        "acc": choice.accuracy_item(predicted, doc["label"]),
+        "unparsed": choice.unparsed_item(predicted),
+        "acc_signature": protocols.signature("xnli", "acc"),
+        "unparsed_signature": protocols.signature("xnli", "unparsed"),
+        "data_source": doc["data_source"],
+    }
+
+
+signature = protocols.aggregate_signature

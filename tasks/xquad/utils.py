@@ -2,13 +2,13 @@
 
 from datasets import DatasetDict
 
-from xtransfer_bench import languages
 from xtransfer_bench.data import xquad
 from xtransfer_bench.demonstrations import attach_prompts
-from xtransfer_bench.metrics import qa
+from xtransfer_bench.metrics import protocols, qa
 
 
 ARTICLES = {"all": "test", "heldout": "heldout"}
+METRICS = ("exact_match", "f1", "exact_match_mlqa", "f1_mlqa")
 
 
 def load_docs(lang: str, demonstrations: str = "none", num_demonstrations: int | None = None,
@@ -24,8 +24,15 @@ def load_docs(lang: str, demonstrations: str = "none", num_demonstrations: int |
 
 def process_results(doc: dict, results: list[str]) -> dict:
     answer = qa.extract_answer(results[0])
-    per_character = languages.get(doc["lang"]).splits_into_characters
-    return {
-        "exact_match": qa.exact_match(answer, doc["answers"], per_character),
-        "f1": qa.f1(answer, doc["answers"], per_character),
+    golds, lang = doc["answers"], doc["lang"]
+    scores = {
+        "exact_match": qa.exact_match(answer, golds),
+        "f1": qa.f1(answer, golds),
+        "exact_match_mlqa": qa.exact_match_mlqa(answer, golds, lang),
+        "f1_mlqa": qa.f1_mlqa(answer, golds, lang),
     }
+    signatures = {f"{metric}{protocols.SIGNATURE_SUFFIX}": protocols.signature("xquad", metric) for metric in METRICS}
+    return {**scores, **signatures, "data_source": doc["data_source"]}
+
+
+signature = protocols.aggregate_signature

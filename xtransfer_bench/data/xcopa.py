@@ -25,8 +25,9 @@ English in the same layout and schema, with a train file:
 `data/en/{train,val,test}.en.jsonl`.
 
 Every row: the fields above (label an int) plus id ("<lang>-<split>-<idx>"),
-lang, split, target ("1" | "2") and parallel_id ("<split>-<idx>": the same
-question in every language).
+lang, split, target ("1" | "2"), parallel_id ("<split>-<idx>": the same
+question in every language) and data_source (paths.describe_source:
+"xcopa:<lang>:<split>" with the hub id or the file read; English COPA too).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from pathlib import Path
 import datasets
 
 from xtransfer_bench import languages, prompts
-from xtransfer_bench.data.paths import DataNotFoundError, load_from_hub, local_benchmark_dir, read_jsonl
+from xtransfer_bench.data.paths import DataNotFoundError, describe_source, load_from_hub, local_benchmark_dir, read_jsonl
 
 HUB_ID = "cambridgeltl/xcopa"
 HUB_REVISION = "refs/convert/parquet"
@@ -65,14 +66,14 @@ def prepare_example(row: dict, lang: str, split: str) -> dict:
     }
 
 
-def _read_local(folder: Path, lang: str, split: str) -> list[dict]:
+def _local_file(folder: Path, lang: str, split: str) -> Path:
     path = folder / "data" / lang / f"{FILE_SPLITS[split]}.{lang}.jsonl"
     if not path.is_file():
         raise DataNotFoundError(
             f"XCOPA file {path} is missing. Put the release files there (layout in "
             "xtransfer_bench/data/xcopa.py), or unset XTRANSFER_DATA_DIR to use the hub."
         )
-    return read_jsonl(path)
+    return path
 
 
 def _hub(dataset_id: str, **kwargs) -> datasets.Dataset:
@@ -98,11 +99,17 @@ def load(lang: str, split: str = "test") -> datasets.Dataset:
         raise ValueError(f"Unknown XCOPA split {split!r} for {language.iso}; use one of {known}.")
     folder = local_benchmark_dir("xcopa")
     if folder is not None:
-        rows = _read_local(folder, language.iso, split)
+        path = _local_file(folder, language.iso, split)
+        rows, where = read_jsonl(path), {"files": [path]}
     elif language.iso != "en":
         rows = list(_hub(HUB_ID, name=language.iso, split=split, revision=HUB_REVISION))
+        where = {"hub": f"{HUB_ID}@{HUB_REVISION}:{language.iso}"}
     elif split == "test":
-        rows = _english_test_from_hub()
+        rows, where = _english_test_from_hub(), {"hub": f"{EN_TEST_HUB_ID}@main"}
     else:
         rows = list(_hub(EN_HUB_ID, name="copa", split=split, revision=EN_HUB_REVISION))
-    return datasets.Dataset.from_list([prepare_example(row, language.iso, split) for row in rows])
+        where = {"hub": f"{EN_HUB_ID}@{EN_HUB_REVISION}:copa"}
+    source = describe_source(f"xcopa:{language.iso}:{split}", **where)
+    return datasets.Dataset.from_list(
+        [dict(prepare_example(row, language.iso, split), data_source=source) for row in rows]
+    )

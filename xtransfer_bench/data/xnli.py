@@ -13,8 +13,10 @@ train, validation, test; one hub row per line, label as its integer id:
 exists; xtransfer_bench/fixtures/xnli holds a few pairs of our own in this layout.
 
 Every row: premise, hypothesis, label plus id ("<lang>-<split>-<idx>"), lang,
-split, idx (row number), target ("entailment" | "neutral" | "contradiction")
-and parallel_id ("<split>-<idx>": the same pair in every language).
+split, idx (row number), target ("entailment" | "neutral" | "contradiction"),
+parallel_id ("<split>-<idx>": the same pair in every language) and
+data_source (paths.describe_source: "xnli:<lang>:<split>" with the hub id or
+the file read; rows from the bundled fixtures are marked as such).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 import datasets
 
 from xtransfer_bench import languages, prompts
-from xtransfer_bench.data.paths import DataNotFoundError, load_from_hub, local_benchmark_dir, read_jsonl
+from xtransfer_bench.data.paths import DataNotFoundError, describe_source, load_from_hub, local_benchmark_dir, read_jsonl
 
 HUB_ID = "facebook/xnli"
 SPLITS = ("train", "validation", "test")
@@ -45,14 +47,14 @@ def prepare_example(row: dict, lang: str, split: str, idx: int) -> dict:
     }
 
 
-def _read_local(folder: Path, lang: str, split: str) -> list[dict]:
+def _local_file(folder: Path, lang: str, split: str) -> Path:
     path = folder / lang / f"{split}.jsonl"
     if not path.is_file():
         raise DataNotFoundError(
             f"XNLI file {path} is missing. Put {split}.jsonl there (layout in xtransfer_bench/data/xnli.py), "
             "or unset XTRANSFER_DATA_DIR to use the hub."
         )
-    return read_jsonl(path)
+    return path
 
 
 def load(lang: str, split: str = "test") -> datasets.Dataset:
@@ -64,12 +66,16 @@ def load(lang: str, split: str = "test") -> datasets.Dataset:
         raise ValueError(f"Unknown XNLI split {split!r}; use one of {list(SPLITS)}.")
     folder = local_benchmark_dir("xnli")
     if folder is not None:
-        rows = datasets.Dataset.from_list(_read_local(folder, language.iso, split))
+        path = _local_file(folder, language.iso, split)
+        rows = datasets.Dataset.from_list(read_jsonl(path))
+        where = {"files": [path]}
     else:
         rows = load_from_hub("xnli", HUB_ID, name=language.iso, split=split)
+        where = {"hub": f"{HUB_ID}@main:{language.iso}"}
+    source = describe_source(f"xnli:{language.iso}:{split}", **where)
     # A map, not a Python list: train has 392,702 rows per language.
     return rows.map(
-        lambda row, idx: prepare_example(row, language.iso, split, idx),
+        lambda row, idx: dict(prepare_example(row, language.iso, split, idx), data_source=source),
         with_indices=True,
         remove_columns=rows.column_names,
     )

@@ -25,7 +25,9 @@ release file; both SQuAD v1.1 JSON ({"data": [{"title", "paragraphs": [{"context
 
 Every row: id, lang, article (title), context, question, answers (all gold
 texts), target (the first gold answer, what a model is trained to produce),
-parallel_id (the question id: the same question in every language).
+parallel_id (the question id: the same question in every language), and
+data_source (paths.describe_source: "xquad:<lang>:<split>" or, for SQuAD
+train, "squad-v1.1:en:train", with the hub id or the file read).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from pathlib import Path
 import datasets
 
 from xtransfer_bench import languages
-from xtransfer_bench.data.paths import DataNotFoundError, load_from_hub, local_benchmark_dir
+from xtransfer_bench.data.paths import DataNotFoundError, describe_source, load_from_hub, local_benchmark_dir
 
 HUB_ID = "google/xquad"
 SQUAD_HUB_ID = "rajpurkar/squad"
@@ -103,28 +105,39 @@ def training_fold(titles) -> set[str]:
     return set(sorted(set(titles))[::2])
 
 
+def _squad_train() -> tuple[list[dict], str]:
+    """SQuAD v1.1 train (the English training pool) and where it came from."""
+    name = "squad-v1.1:en:train"
+    folder = local_benchmark_dir("squad")
+    if folder is not None:
+        path = folder / SQUAD_TRAIN_FILE
+        return read_squad_json(path, "en"), describe_source(name, files=[path])
+    rows = _from_hub_rows(_hub(SQUAD_HUB_ID, name=SQUAD_CONFIG, split="train"), "en", None)
+    return rows, describe_source(name, hub=f"{SQUAD_HUB_ID}@main:{SQUAD_CONFIG}")
+
+
+def _xquad(lang: str) -> tuple[list[dict], dict]:
+    """All XQuAD questions of one language, and describe_source's arguments for them."""
+    folder = local_benchmark_dir("xquad")
+    if folder is not None:
+        path = folder / f"xquad.{lang}.json"
+        return read_squad_json(path, lang), {"files": [path]}
+    hub = _hub(HUB_ID, name=f"xquad.{lang}", split="validation")
+    return _from_hub_rows(hub, lang, _squad_dev_titles()), {"hub": f"{HUB_ID}@main:xquad.{lang}"}
+
+
 def load(lang: str, split: str = "test") -> datasets.Dataset:
     """XQuAD questions of one language: all ("test"), the training fold
     ("train"; SQuAD v1.1 train for English) or the held-out fold ("heldout")."""
     language = languages.get(lang)
     if split not in SPLITS:
         raise ValueError(f"Unknown XQuAD split {split!r}; use one of {list(SPLITS)}.")
-    if split != "test" and not (split == "train" and language.iso == "en"):
-        rows = load(language.iso, "test")
-        fold = training_fold(rows["article"])
-        keep = (lambda title: title in fold) if split == "train" else (lambda title: title not in fold)
-        return rows.filter(lambda row: keep(row["article"]))
-    if split == "train":
-        folder = local_benchmark_dir("squad")
-        if folder is not None:
-            rows = read_squad_json(folder / SQUAD_TRAIN_FILE, "en")
-        else:
-            rows = _from_hub_rows(_hub(SQUAD_HUB_ID, name=SQUAD_CONFIG, split="train"), "en", None)
+    if split == "train" and language.iso == "en":
+        rows, source = _squad_train()
     else:
-        folder = local_benchmark_dir("xquad")
-        if folder is not None:
-            rows = read_squad_json(folder / f"xquad.{language.iso}.json", language.iso)
-        else:
-            hub = _hub(HUB_ID, name=f"xquad.{language.iso}", split="validation")
-            rows = _from_hub_rows(hub, language.iso, _squad_dev_titles())
-    return datasets.Dataset.from_list(rows)
+        rows, where = _xquad(language.iso)
+        if split != "test":
+            fold = training_fold(row["article"] for row in rows)
+            rows = [row for row in rows if (row["article"] in fold) == (split == "train")]
+        source = describe_source(f"xquad:{language.iso}:{split}", **where)
+    return datasets.Dataset.from_list([dict(row, data_source=source) for row in rows])

@@ -1,19 +1,47 @@
-"""Exact match and F1 for extractive QA (XQuAD), 0-100.
+"""Exact match and F1 for extractive QA (XQuAD), 0-100, under two protocols.
 
-As SQuAD v1.1's official script (which XQuAD's authors use): both sides are
-normalised (lowercase, punctuation removed, the English articles a/an/the
-dropped, whitespace collapsed), EM compares the normalised strings, F1 is the
-bag-of-tokens F1, and each question scores the MAXIMUM over all its gold
-answers (lm-eval's own xquad task scores the first gold answer only).
+`exact_match`, `f1` (the default, = the published numbers): SQuAD v1.1's
+official `evaluate` script, which XQuAD's authors, XTREME and lm-eval's xquad
+all use, unchanged for every language, Chinese included. Both sides are
+normalised: lower-cased; characters of ASCII `string.punctuation` removed;
+the English articles a/an/the removed as whole words (Python 3 `\\b`, so
+"the" glued to a Chinese character stays); whitespace collapsed. EM compares
+the normalised strings; F1 is the bag-of-tokens F1 over whitespace tokens
+(0 when no token is shared); each question takes the MAXIMUM over all its
+gold answers (lm-eval's xquad scores the first gold answer only).
 
-Two changes for languages other than English, both from MLQA's evaluation
-script (Lewis et al., 2020): punctuation is every Unicode punctuation
-character plus ASCII string.punctuation (SQuAD's set is ASCII only, which
-leaves "，" or "。" in Chinese answers), and for languages written without
-spaces (zh; ja) tokens are single CJK characters, with runs of other
-characters (digits, Latin words) split on whitespace as usual. So F1 in
-Chinese is character F1, and EM ignores spaces between Chinese characters:
-"136 次" and "136次" are both the tokens ["136", "次"].
+`exact_match_mlqa`, `f1_mlqa` (a variant): MLQA's evaluation script
+(facebookresearch/MLQA, mlqa_evaluation_v1.py), which was written for
+languages SQuAD's rules misjudge. Same steps, same order, same max over
+golds; the differences, with one example each (prediction vs gold):
+
+1. Punctuation: every Unicode punctuation character (category P*) as well as
+   ASCII `string.punctuation`.
+   `诺曼底。` vs `诺曼底`: EM 0 under SQuAD v1.1 ("。" is not ASCII), 100 under MLQA.
+   `«Ελλάδα»` vs `Ελλάδα`: EM 0 under SQuAD v1.1, 100 under MLQA.
+2. Chinese tokens: MLQA's mixed segmentation, every CJK ideograph in
+   U+4E00-U+9FA5 one token, runs of other characters split on whitespace.
+   `黑豹队` vs `黑豹`: F1 0 under SQuAD v1.1 (two different tokens), 80 under MLQA
+   (P 2/3, R 1).
+   `136次` vs `136 次`: EM 0 under SQuAD v1.1, 100 under MLQA (both are 136 / 次).
+3. Articles per language, as MLQA lists them: en a/an/the; es el/la/los/las/
+   un/una/unos/unas; de der/die/das/den/dem/des/ein/eine/einen/einem/eines/einer;
+   vi của/là/cái/chiếc/những; ar every "ال" (MLQA's regex removes the
+   substring wherever it occurs); hi and zh none. SQuAD v1.1 removes the
+   English ones in every language.
+   `la Sorbona` vs `Sorbona` (es): EM 0 under SQuAD v1.1, 100 under MLQA.
+   `the 黑豹` vs `黑豹` (zh): EM 100 under SQuAD v1.1, 0 under MLQA.
+4. Languages MLQA does not cover (its script raises for them): we use its
+   rule for article-less whitespace languages (hi): whitespace tokens, no
+   articles removed; for Japanese, its Chinese mixed segmentation with
+   kana (U+3040-U+30FF) split per character as well. So for tr and el
+   (and ru, th, ...) the variant differs from SQuAD v1.1 only in
+   punctuation (1) and in keeping English articles:
+   `the Beatles` vs `Beatles` (tr): EM 100 under SQuAD v1.1, 0 under MLQA.
+
+Both: an empty prediction gets EM 100 only against a gold answer that
+normalises to the empty string too (none in XQuAD en, zh, es, tr, el:
+tests/test_squad_protocol.py checks), and F1 0.
 """
 
 from __future__ import annotations
@@ -22,51 +50,93 @@ import re
 import string
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-# CJK ideographs (basic, extension A, compatibility) and kana.
-_CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+from xtransfer_bench import languages
+
 _ANSWER_LABEL = re.compile(r"^\s*answer\s*:\s*", re.IGNORECASE)
 
+# --- SQuAD v1.1 -------------------------------------------------------------------
 
-def _is_punctuation(char: str) -> bool:
-    return char in string.punctuation or unicodedata.category(char).startswith("P")
+_ASCII_PUNCTUATION = frozenset(string.punctuation)
+_ENGLISH_ARTICLES = re.compile(r"\b(a|an|the)\b")
 
 
 def normalize(text: str) -> str:
-    """SQuAD v1.1 normalisation, with Unicode punctuation (see the module docstring)."""
-    text = "".join(ch for ch in text.lower() if not _is_punctuation(ch))
-    return " ".join(_ARTICLES.sub(" ", text).split())
+    """SQuAD v1.1's normalisation: lower, ASCII punctuation out, a/an/the out, whitespace collapsed."""
+    text = "".join(ch for ch in (text or "").lower() if ch not in _ASCII_PUNCTUATION)
+    return " ".join(_ENGLISH_ARTICLES.sub(" ", text).split())
 
 
-def tokens(text: str, per_character: bool = False) -> list[str]:
-    """Normalised tokens: whitespace words, or (per_character) CJK characters
-    one by one and other runs split on whitespace."""
-    normal = normalize(text)
-    if per_character:
-        normal = _CJK.sub(r" \1 ", normal)
-    return normal.split()
-
-
-def _f1(prediction: list[str], gold: list[str]) -> float:
+def _token_f1(prediction: list[str], gold: list[str]) -> float:
     common = sum((Counter(prediction) & Counter(gold)).values())
-    if common == 0:  # SQuAD v1.1: also 0 when both are empty
+    if common == 0:  # also when both are empty, as both official scripts
         return 0.0
     precision, recall = common / len(prediction), common / len(gold)
     return 2 * precision * recall / (precision + recall)
 
 
-def exact_match(prediction: str, golds: Sequence[str], per_character: bool = False) -> float:
-    """100 if the prediction equals any gold answer after normalisation, else 0."""
-    predicted = tokens(prediction, per_character)
-    return 100.0 * max(float(predicted == tokens(gold, per_character)) for gold in golds)
+def _best(score: Callable[[str], float], golds: Sequence[str]) -> float:
+    """100 x the best score over the gold answers (0 when there are none)."""
+    return 100.0 * max((score(gold) for gold in golds), default=0.0)
 
 
-def f1(prediction: str, golds: Sequence[str], per_character: bool = False) -> float:
-    """Token F1 (0-100) against the best-matching gold answer."""
-    predicted = tokens(prediction, per_character)
-    return 100.0 * max(_f1(predicted, tokens(gold, per_character)) for gold in golds)
+def exact_match(prediction: str | None, golds: Sequence[str]) -> float:
+    """SQuAD v1.1 EM: 100 if the normalised prediction equals any normalised gold answer."""
+    predicted = normalize(prediction or "")
+    return _best(lambda gold: float(predicted == normalize(gold)), golds)
+
+
+def f1(prediction: str | None, golds: Sequence[str]) -> float:
+    """SQuAD v1.1 F1 over whitespace tokens, against the best-matching gold answer."""
+    predicted = normalize(prediction or "").split()
+    return _best(lambda gold: _token_f1(predicted, normalize(gold).split()), golds)
+
+
+# --- MLQA ---------------------------------------------------------------------------
+
+
+def _is_unicode_punctuation(char: str) -> bool:
+    """MLQA's PUNCT set: every Unicode category P* character, plus ASCII punctuation."""
+    return char in _ASCII_PUNCTUATION or unicodedata.category(char).startswith("P")
+
+
+# MLQA's article patterns, per language (applied after punctuation removal).
+_MLQA_ARTICLES = {
+    "en": re.compile(r"\b(a|an|the)\b"),
+    "es": re.compile(r"\b(un|una|unos|unas|el|la|los|las)\b"),
+    "de": re.compile(r"\b(ein|eine|einen|einem|eines|einer|der|die|das|den|dem|des)\b"),
+    "vi": re.compile(r"\b(của|là|cái|chiếc|những)\b"),
+    "ar": re.compile(r"\sال^|ال"),
+}
+# One token per character: MLQA's Chinese range; kana added for Japanese (not in MLQA).
+_MLQA_SEGMENTED = {"zh": re.compile(r"([\u4e00-\u9fa5])"), "ja": re.compile(r"([\u3040-\u30ff\u4e00-\u9fa5])")}
+
+
+def mlqa_tokens(text: str | None, lang: str) -> list[str]:
+    """MLQA's normalised tokens of `text` in language `lang` (see the module docstring)."""
+    iso = languages.get(lang).iso
+    text = "".join(ch for ch in (text or "").lower() if not _is_unicode_punctuation(ch))
+    if iso in _MLQA_ARTICLES:
+        text = _MLQA_ARTICLES[iso].sub(" ", text)
+    if iso in _MLQA_SEGMENTED:
+        text = _MLQA_SEGMENTED[iso].sub(r" \1 ", text)
+    return text.split()
+
+
+def exact_match_mlqa(prediction: str | None, golds: Sequence[str], lang: str) -> float:
+    """MLQA EM: 100 if the prediction's tokens equal any gold answer's."""
+    predicted = mlqa_tokens(prediction, lang)
+    return _best(lambda gold: float(predicted == mlqa_tokens(gold, lang)), golds)
+
+
+def f1_mlqa(prediction: str | None, golds: Sequence[str], lang: str) -> float:
+    """MLQA F1 (per CJK character in Chinese) against the best-matching gold answer."""
+    predicted = mlqa_tokens(prediction, lang)
+    return _best(lambda gold: _token_f1(predicted, mlqa_tokens(gold, lang)), golds)
+
+
+# --- Model output ---------------------------------------------------------------------
 
 
 def extract_answer(response: str | None) -> str:
