@@ -250,3 +250,23 @@ def test_command_on_smollm2_with_ten_languages(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     accuracy = check_outputs(tmp_path / "out", ["base", "lora"], TEN, layers=30)
     assert any(accuracy[key] != accuracy[("lora", *key[1:])] for key in accuracy if key[0] == "base")
+
+
+def test_several_loras_in_one_run_equal_one_run_each(tiny_model, tiny_lora, tmp_path):
+    """One model in memory, the base measured once, each LoRA switched on in
+    turn: every variant's accuracies equal those of a run with that adapter alone."""
+    from tiny_models import build_lora
+
+    from xtransfer_bench.analysis.align_eval import run
+
+    sib = shared_path("data", "flores_sib200")
+    other = build_lora(tiny_model, tmp_path / "other-lora", seed=7)
+    options = dict(langs=["en", "de", "fr"], data=str(sib), split="dev", limit=16, method="cosine")
+    together = run(str(tiny_model), out=tmp_path / "together", adapter=[f"a={tiny_lora}", f"b={other}"], **options)
+    alone_a = run(str(tiny_model), out=tmp_path / "a", adapter=f"a={tiny_lora}", **options)
+    alone_b = run(str(tiny_model), out=tmp_path / "b", adapter=str(other), **options)
+    assert set(together["results"]) == {"base", "a", "b"}
+    assert together["results"]["a"]["mean_by_layer"] == alone_a["results"]["a"]["mean_by_layer"]
+    assert together["results"]["b"]["mean_by_layer"] == alone_b["results"]["other-lora"]["mean_by_layer"]
+    assert together["results"]["base"]["mean_by_layer"] == alone_a["results"]["base"]["mean_by_layer"]
+    assert together["results"]["a"]["mean_by_layer"] != together["results"]["b"]["mean_by_layer"]

@@ -14,10 +14,11 @@ import torch
 import torch.nn.functional as F
 
 from xtransfer_bench.data import parallel
+from xtransfer_bench import model_layers
 from xtransfer_bench.model_layers import decoder_layers
 from xtransfer_bench.trainers.config import ConfigError
 
-POSITIONS = {"bottom": 0.25, "middle": 0.5, "top": 1.0}  # paper table 3: layers 8, 16, 32 of 32
+POSITIONS = model_layers.POSITIONS
 
 
 class _Stop(Exception):
@@ -26,16 +27,11 @@ class _Stop(Exception):
 
 
 def resolve_layer(layer: str | int, num_layers: int) -> int:
-    """A hidden_states index 1..num_layers (0 would be the embeddings)."""
-    if isinstance(layer, str) and layer in POSITIONS:
-        return max(1, round(POSITIONS[layer] * num_layers))
+    """A hidden_states index 1..num_layers for align_layer (model_layers.resolve_layer)."""
     try:
-        index = int(layer)
-    except (TypeError, ValueError):
-        raise ConfigError(f"align_layer {layer!r}: use bottom, middle, top, or a layer number 1..{num_layers}.") from None
-    if not 1 <= index <= num_layers:
-        raise ConfigError(f"align_layer {index} is out of range: this model has layers 1..{num_layers}.")
-    return index
+        return model_layers.resolve_layer(layer, num_layers, "align_layer")
+    except model_layers.LayerError as error:
+        raise ConfigError(str(error)) from None
 
 
 def pooled_states(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, layer: int, stop_early: bool = True,

@@ -14,8 +14,8 @@ Outputs in --out:
 
 from __future__ import annotations
 
-import contextlib
 import csv
+import functools
 import json
 import math
 from pathlib import Path
@@ -24,7 +24,7 @@ import torch
 from tqdm.auto import tqdm
 
 from xtransfer_bench.analysis import AnalysisError, cosine_deviation, figures, retrieval
-from xtransfer_bench.analysis.states import Encoder, load_model
+from xtransfer_bench.analysis.states import Encoder, active, adapter_names, load_model
 from xtransfer_bench.data import flores
 
 
@@ -45,7 +45,7 @@ def summarise(accuracies: dict[tuple[str, str], torch.Tensor], langs: list[str])
 
 
 def run(model: str, langs: list[str], data: str = "hub", split: str = "dev", out: str | Path = "align-eval",
-        adapter: str | None = None, method: str = "margin", k: int = 4, batch_size: int = 16, max_length: int = 256,
+        adapter: str | list[str] | None = None, method: str = "margin", k: int = 4, batch_size: int = 16, max_length: int = 256,
         limit: int | None = None, device: str | None = None, dtype: str = "auto", skip_first_token: bool = False,
         deviation_pair: tuple[str, str] | None = None, seed: int = 0) -> dict:
     from xtransfer_bench import languages
@@ -61,11 +61,12 @@ def run(model: str, langs: list[str], data: str = "hub", split: str = "dev", out
             raise AnalysisError(f"Cosine deviation pair {deviation_pair}: {missing} not among --langs {codes}.")
     sentences = {lang: texts[:limit] if limit else texts for lang, texts in corpus.sentences.items()}
     count = len(next(iter(sentences.values())))
-    loaded, tokenizer, target = load_model(model, adapter, device, dtype)
+    # One model in memory, the base measured once, then each adapter switched on
+    # in turn (adapter: a path, "NAME=PATH", or a list of them).
+    adapters = adapter_names(adapter)
+    loaded, tokenizer, target = load_model(model, adapters, device, dtype)
     encoder = Encoder(loaded, tokenizer, target, batch_size, max_length, skip_first_token)
-    variants = {"base": contextlib.nullcontext}
-    if adapter:
-        variants = {"base": loaded.disable_adapter, Path(adapter).name or "adapter": contextlib.nullcontext}
+    variants = {name: functools.partial(active, loaded, name) for name in ["base", *adapters]}
 
     output = Path(out)
     output.mkdir(parents=True, exist_ok=True)
@@ -95,7 +96,7 @@ def run(model: str, langs: list[str], data: str = "hub", split: str = "dev", out
     if deviations:
         _write_deviations(output / "cosine_deviation.csv", deviations, deviation_pair)
     summary = {
-        "model": model, "adapter": adapter, "languages": codes, "data": data, "split": split, "sentences": count,
+        "model": model, "adapter": adapter, "adapters": adapters, "languages": codes, "data": data, "split": split, "sentences": count,
         "method": method, "k": k, "skip_first_token": skip_first_token, "max_length": max_length,
         "pairs": len(codes) * (len(codes) - 1), "results": results,
         "cosine_deviation": {"pair": deviation_pair, **deviations} if deviations else None,

@@ -9,9 +9,13 @@ of a batch for measures that need tokens (cosine deviation).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
+
+from xtransfer_bench.analysis import AnalysisError
 
 
 @dataclass
@@ -55,13 +59,29 @@ class Encoder:
         return torch.cat(chunks, dim=1)
 
 
-def load_model(model_name: str, adapter: str | None = None, device: str | None = None, dtype: str = "auto"):
-    """(model, tokenizer, device): the base model, or base + one PEFT adapter
-    (LoRA or soft prompt) checked against it first."""
+def adapter_names(adapters: list[str] | str | None) -> dict[str, str]:
+    """name -> folder or hub id, from "PATH" (named by its folder) or "NAME=PATH" entries."""
+    if not adapters:
+        return {}
+    named: dict[str, str] = {}
+    for entry in [adapters] if isinstance(adapters, str) else adapters:
+        name, sep, path = entry.partition("=")
+        if not sep:
+            name, path = Path(entry.rstrip("/")).name or "adapter", entry
+        if name in named or name == "base":
+            raise AnalysisError(f"Adapter name {name!r} is given twice or is 'base'; name them with NAME=PATH.")
+        named[name] = path
+    return named
+
+
+def load_model(model_name: str, adapters: dict[str, str] | None = None, device: str | None = None, dtype: str = "auto"):
+    """(model, tokenizer, device): the base model, or base + PEFT adapters
+    (LoRAs, any number, switched with set_adapter; or one soft prompt), each
+    checked against the base first."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from xtransfer_bench.adapters import check_adapter
-    from xtransfer_bench.backends.adapter_set import Adapter, check_compatible, resolve
+    from xtransfer_bench.backends.adapter_set import LORA, Adapter, check_compatible, resolve
 
     target = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     torch_dtype = {"auto": torch.bfloat16 if target.type == "cuda" else torch.float32,
@@ -73,11 +93,32 @@ def load_model(model_name: str, adapter: str | None = None, device: str | None =
     # pads, and PEFT soft prompts ignore position ids altogether.
     tokenizer.padding_side = "right"
     model = AutoModelForCausalLM.from_pretrained(model_name, dtype=torch_dtype)
-    if adapter:
+    folders = []
+    for name, path in (adapters or {}).items():
+        check_adapter(path)
+        folders.append(Adapter(name, resolve(path)))
+    check_compatible(folders, model_name, engine="xtransfer-hf")
+    if len(folders) > 1 and any(folder.kind != LORA for folder in folders):
+        raise AnalysisError("Several adapters are measured side by side only when all are LoRA; "
+                            "run align-eval once per soft prompt.")
+    if folders:
         from peft import PeftModel
 
-        check_adapter(adapter)
-        folder = Adapter("adapter", resolve(adapter))
-        check_compatible([folder], model_name, engine="xtransfer-hf")
-        model = PeftModel.from_pretrained(model, folder.path)
+        model = PeftModel.from_pretrained(model, folders[0].path, adapter_name=folders[0].name)
+        for folder in folders[1:]:
+            model.load_adapter(folder.path, adapter_name=folder.name)
     return model.to(target).eval(), tokenizer, target
+
+
+@contextlib.contextmanager
+def active(model, name: str):
+    """The base model (name "base": every adapter off) or one adapter, for the block."""
+    if name == "base":
+        if hasattr(model, "disable_adapter"):
+            with model.disable_adapter():
+                yield
+        else:
+            yield
+        return
+    model.set_adapter(name)
+    yield

@@ -22,5 +22,6 @@ MODULES = (
     "align_eval",
     "leaderboard",
     "compare",
+    "report",
     "demo",
 )

@@ -31,7 +31,9 @@ def add_arguments(commands) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     align.add_argument("--model", default=None, help="base model: hub id or folder (default: the bundled SmolLM2)")
-    align.add_argument("--adapter", default=None, help="a LoRA or soft-prompt adapter: evaluated beside the base")
+    align.add_argument("--adapter", action="append", default=None, metavar="[NAME=]PATH",
+                       help="a LoRA or soft-prompt adapter, measured beside the base (repeat for several LoRAs: "
+                       "one model in memory, the base measured once)")
     align.add_argument("--langs", required=True, help="comma-separated languages (ISO or FLORES codes), at least two")
     align.add_argument("--data", default="hub", help="hub, or a folder of FLORES files (see below)")
     align.add_argument("--split", default="dev", help="split(s), comma-separated (default dev)")
