@@ -13,7 +13,8 @@ import pytest  # noqa: E402
 from xtransfer_bench.fixtures import FIXTURES_DIR  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# ../shared beside the checkout; XTRANSFER_SHARED_DIR for a copy elsewhere (benchmarks/mutation_check.py).
+SHARED = Path(os.environ.get("XTRANSFER_SHARED_DIR") or REPO.parent / "shared")
 
 
 SHARED_MISSING = "../shared is absent (real data lives there, outside the repository)"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import shared_path
+from conftest import SHARED, shared_path
 from xtransfer_bench.data import wmt
 from xtransfer_bench.fixtures import FIXTURES_DIR
 from xtransfer_bench.score import PredictionsError, score
@@ -56,6 +56,28 @@ def test_first_reference_reproduces_the_sacrebleu_cli(shared_data, src, tgt, sch
         assert ours["chrf"] == pytest.approx(chrf, abs=1e-4), system
         assert f"tok:{tokenizer}" in ours["bleu_signature"] and "nrefs:1|" in ours["bleu_signature"]
         assert "nrefs:1|" in ours["chrf_signature"]
+
+
+SHARED_WMT23 = SHARED / "data" / "wmt" / "wmt23"
+RELEASE_DIRECTIONS = sorted(tuple(p.name.split(".")[1].split("-")) for p in SHARED_WMT23.glob("generaltest2023.*.src.*"))
+
+
+@pytest.mark.parametrize("src,tgt", RELEASE_DIRECTIONS, ids=[f"{s}-{t}" for s, t in RELEASE_DIRECTIONS])
+@pytest.mark.parametrize("scheme", ["wmt", "paper"])
+def test_every_wmt23_release_direction_equals_the_cli_with_the_first_reference(shared_data, src, tgt, scheme):
+    """Every WMT23 direction in ../shared (en-zh, de-en, ... beyond the benchmark's own
+    he/ja/uk), scored by the metric code the tasks use, against the sacrebleu CLI."""
+    from xtransfer_bench.metrics.translation import corpus_bleu, corpus_chrf
+
+    folder = shared_data / "wmt" / "wmt23"
+    first_ref = folder / f"generaltest2023.{src}-{tgt}.ref.refA.{tgt}"
+    hyp = folder / f"generaltest2023.{src}-{tgt}.hyp.GPT4-5shot.{tgt}"
+    hyps, refs = hyp.read_text(encoding="utf-8").splitlines(), first_ref.read_text(encoding="utf-8").splitlines()
+    tokenizer = {"wmt": {"ja": "char", "zh": "zh"}, "paper": {"ja": "ja-mecab", "zh": "zh"}}[scheme].get(tgt, "13a")
+    bleu, chrf = sacrebleu_cli([first_ref], hyp, tokenizer)
+    ours_bleu = corpus_bleu(hyps, [[r] for r in refs], tgt, scheme)
+    assert ours_bleu.score == pytest.approx(bleu, abs=1e-4) and f"tok:{tokenizer}" in ours_bleu.signature
+    assert corpus_chrf(hyps, [[r] for r in refs]).score == pytest.approx(chrf, abs=1e-4)
 
 
 HEBREW = [(s, t) for s, t in WMT23_DIRECTIONS if "he" in (s, t)]

@@ -329,3 +329,13 @@ def test_lm_eval_run_reports_every_language_and_group(tiny_model, tmp_path):
     # The reported F1 is the corpus F1 of the logged (gold, predicted) pairs.
     pairs = [([tuple(e) for e in row["f1"][0]], [tuple(e) for e in row["f1"][1]]) for row in logged]
     assert scores["xtransfer_uner_da"]["f1,none"] == pytest.approx(corpus_f1(pairs))
+
+
+def test_inner_whitespace_of_entity_texts_is_collapsed_on_both_sides():
+    """Strict f1 compares texts with whitespace runs collapsed: a model that writes
+    "New  York" (two spaces) or breaks a line inside a name found the entity."""
+    gold = [("LOC", "New York"), ("PER", "Ada Lovelace")]
+    answer = '"Results": [{"TypeName": "LOC", "Text": "New  York"}, {"TypeName": "PER", "Text": "Ada\\nLovelace"}]'
+    assert parse_entities(answer) == [("LOC", "New York"), ("PER", "Ada Lovelace")]
+    assert counts(gold, parse_entities(answer)) == (2, 0, 0)
+    assert counts([("LOC", "New  York ")], [("LOC", " New York")]) == (1, 0, 0)
