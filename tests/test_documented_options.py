@@ -148,3 +148,23 @@ def test_model_auto_picks_vllm_when_cuda_is_reported(monkeypatch):
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real_find_spec(name, *a))
     assert pick_engine() == "xtransfer-hf"  # a GPU without vLLM
+
+
+def test_demo_base_only_on_the_tiny_model(tiny_model, tmp_path):
+    """`xtransfer-bench demo --base-only`, with the default-model cache pointed at a
+    folder holding the tiny model (XTRANSFER_CACHE_DIR, as the README documents)."""
+    import shutil
+
+    from xtransfer_bench.default_model import FOLDER_NAME
+    from xtransfer_bench.fixtures import FIXTURES_DIR
+
+    cache = tmp_path / "cache"
+    shutil.copytree(tiny_model, cache / FOLDER_NAME)
+    done = run(BIN / "xtransfer-bench", "demo", "--base-only", "--limit", "1", "--output_path", tmp_path / "out",
+               env={"XTRANSFER_CACHE_DIR": str(cache), "XTRANSFER_DATA_DIR": str(FIXTURES_DIR)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads((tmp_path / "out" / "results_massive.json").read_text())
+    # 20 languages and the supervised / transfer / aligned groups, and the benchmark group.
+    assert len([task for task in results["results"] if task.startswith("xtransfer_massive_")]) == 23
+    assert "xtransfer_massive" in results["results"]
+    assert "f1_paper" in done.stdout and "supervised" in done.stdout
