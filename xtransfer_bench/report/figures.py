@@ -6,6 +6,7 @@ alignment by layer. Language groups keep one colour everywhere."""
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
 
@@ -60,7 +61,8 @@ def _scatter(points, correlation: Correlation, xlabel: str, ylabel: str, title: 
         axis.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
     axis.set_xlabel(xlabel)
     axis.set_ylabel(ylabel)
-    axis.set_title(f"{title}\n{describe(correlation)}", fontsize=9)
+    # Wrapped: a refusal ("not computed: ...") is longer than the figure is wide.
+    axis.set_title(f"{title}\n" + "\n".join(textwrap.wrap(describe(correlation), 70)), fontsize=9)
     axis.grid(alpha=0.3)
     _legend(axis, {p[1] for p in points}, "upper left")
     if correlation.fit is not None and points:
