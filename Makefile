@@ -56,8 +56,12 @@ install-comet: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/xtransfer-bench demo
 
+# Two workers (pytest-xdist), whole files each, files with slow SmolLM2 tests
+# first (tests/conftest.py orders them; --no-loadscope-reorder keeps that order).
+TEST_WORKERS ?= 2
+
 test: $(STAMP) install-vllm install-chromium
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 clean:
 	rm -rf $(VENV) demo-results e2e-run .pytest_cache

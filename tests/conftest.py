@@ -7,6 +7,13 @@ from pathlib import Path
 # imports `datasets` or `huggingface_hub`, which read these once at import.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+# `make test` runs two pytest-xdist workers on 2 cores. Two torch processes
+# of two threads each thrash (measured: a SmolLM2 training test 179 s alone,
+# 710 s beside another); one thread each (inherited by the tests'
+# subprocesses) costs a test ~1.25x and runs two at once.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import pytest  # noqa: E402
 
@@ -31,6 +38,14 @@ def shared_path(*parts: str) -> Path:
             pytest.fail(f"CI=true but {message}", pytrace=False)
         pytest.skip(message)
     return path
+
+
+def pytest_collection_modifyitems(items):
+    """Files with slow (SmolLM2) tests first, each file's own order kept: the
+    workers take whole files in this order, and a minutes-long file started
+    last would leave one worker idle until it ends."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: order within a file kept
 
 
 def pytest_terminal_summary(terminalreporter):

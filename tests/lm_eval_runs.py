@@ -40,6 +40,21 @@ def reference(model_args: str, out: Path) -> dict:
     return responses(out)
 
 
+def references(runs: dict[str, str], out: Path) -> dict[str, dict]:
+    """reference() for several model_args, one lm-eval CLI run each, in one
+    process (lm_eval_cli_batch.py): name -> (task, doc_id) -> generated text."""
+    argv = [["--model", "hf", "--model_args", model_args, "--batch_size", "2",
+             "--include_path", str(task_files.TASKS_DIR), "--output_path", str(out / name), *COMMON]
+            for name, model_args in runs.items()]
+    spec = Path(out) / "runs.json"
+    spec.parent.mkdir(parents=True, exist_ok=True)
+    spec.write_text(json.dumps(argv))
+    done = subprocess.run([sys.executable, str(Path(__file__).with_name("lm_eval_cli_batch.py")), str(spec)],
+                          env=ENV, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {name: responses(out / name) for name in runs}
+
+
 def engine_run(engine: str, model_args: str, out: Path, *extra: str) -> str:
     """`xtransfer-bench eval` with a multi-adapter engine; returns its log."""
     done = subprocess.run(

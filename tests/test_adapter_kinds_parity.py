@@ -7,7 +7,7 @@ weights folded into a full model and loaded as `pretrained=`."""
 import importlib.util
 
 import pytest
-from lm_eval_runs import engine_run, reference, responses
+from lm_eval_runs import engine_run, references, responses
 
 NAMES = ("base", "a", "b", "soft", "merged")
 needs_vllm = pytest.mark.skipif(
@@ -48,13 +48,13 @@ def family(tmp_path_factory, fixture_texts):
 def expected(family, tmp_path_factory):
     out = tmp_path_factory.mktemp("kinds-reference")
     model = family["model"]
-    found = {
-        "base": reference(f"pretrained={model}", out / "base"),
-        "a": reference(f"pretrained={model},peft={family['a']}", out / "a"),
-        "b": reference(f"pretrained={model},peft={family['b']}", out / "b"),
-        "soft": reference(f"pretrained={model},peft={family['soft']}", out / "soft"),
-        "merged": reference(f"pretrained={family['folded']}", out / "merged"),
-    }
+    found = references({
+        "base": f"pretrained={model}",
+        "a": f"pretrained={model},peft={family['a']}",
+        "b": f"pretrained={model},peft={family['b']}",
+        "soft": f"pretrained={model},peft={family['soft']}",
+        "merged": f"pretrained={family['folded']}",
+    }, out)
     # Every kind changes what the model says, or equality would prove nothing.
     for name in NAMES[1:]:
         assert len(found[name]) == 9 and found[name] != found["base"], name

@@ -238,6 +238,7 @@ def test_command_refuses_bad_input_with_a_clear_error(tiny_model, tmp_path):
     assert done.returncode == 2 and "neither 'hub' nor a folder" in done.stderr
 
 
+@pytest.mark.slow
 def test_command_on_smollm2_with_ten_languages(tmp_path):
     from tiny_models import build_lora
 

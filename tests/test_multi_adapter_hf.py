@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from lm_eval_runs import engine_run, reference, responses
+from lm_eval_runs import engine_run, references, responses
 
 from xtransfer_bench.adapters import AdapterError
 from xtransfer_bench.backends.adapter_set import check_compatible, parse_adapters
@@ -30,11 +30,11 @@ def multi_run(request, tiny_model, tiny_lora, second_lora, tmp_path_factory):
 def expected(tiny_model, tiny_lora, second_lora, tmp_path_factory):
     """lm-eval's own hf backend, one run per adapter."""
     out = tmp_path_factory.mktemp("reference")
-    return {
-        "base": reference(f"pretrained={tiny_model}", out / "base"),
-        "a": reference(f"pretrained={tiny_model},peft={tiny_lora}", out / "a"),
-        "b": reference(f"pretrained={tiny_model},peft={second_lora}", out / "b"),
-    }
+    return references({
+        "base": f"pretrained={tiny_model}",
+        "a": f"pretrained={tiny_model},peft={tiny_lora}",
+        "b": f"pretrained={tiny_model},peft={second_lora}",
+    }, out)
 
 
 def test_every_output_equals_lm_eval_hf_with_peft(multi_run, expected):

@@ -196,7 +196,8 @@ def test_alignment_only_training_raises_held_out_retrieval_on_smollm2(data_env, 
     middle: from layer ~12 on, SmolLM2's first token carries a ~100x larger
     state than the rest (24k vs 200 norm at layer 15), so mean-pooled
     sentences all point the same way and base retrieval is near chance.
-    Measured: 30 steps at lr 1e-2 raise held-out accuracy from 9%/8% to 44%/28%."""
+    Measured: 20 steps of 16 pairs at lr 1e-2 raise held-out accuracy from
+    9%/8% to 28%/23% (the test asks for +20 points summed over both)."""
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
@@ -206,7 +207,7 @@ def test_alignment_only_training_raises_held_out_retrieval_on_smollm2(data_env, 
 
     model_dir = str(default_model_path())
     config = load_config(None, [], mode="align", model=model_dir, output_dir=str(tmp_path / "align"), align_langs=["de", "cy"], align_layer=8,
-                         effective_batch=32, contrastive_batch=16, align_dev_pairs=64, learning_rate=1e-2, max_steps=30,
+                         effective_batch=16, contrastive_batch=16, align_dev_pairs=64, learning_rate=1e-2, max_steps=20,
                          eval_steps=100, temperature=0.1, max_length=64)
     pairs = alignment.load_pairs("tatoeba", config.align_langs)
     _, held_out = alignment.split_dev(pairs, config.align_dev_pairs, config.seed)

@@ -1,14 +1,10 @@
 """The CL-ICP paper's trainers (FT, TL, MTL, CL-ICP, CL-ICP (S)) on a tiny
 model and XCOPA: losses fall, phases and shares of target data are as
 configured, demonstrations are seeded, CL-ICP examples carry their labels
-and shift spans where the prompt puts them, the bundled configs carry table
-B.2, and xtransfer-hf applies a trained shift exactly as a hand-written
-greedy loop does."""
+and shift spans where the prompt puts them, and the bundled configs carry
+table B.2. On SmolLM2: test_shift_on_smollm2.py, test_clicp_on_smollm2.py."""
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,8 +12,7 @@ import torch
 from conftest import shared_path
 
 from xtransfer_bench import prompts
-from xtransfer_bench.adapters import SHIFT_FILE, AdapterError
-from xtransfer_bench.backends.adapter_set import Adapter, check_compatible
+from xtransfer_bench.adapters import SHIFT_FILE
 from xtransfer_bench.data import xcopa, xquad
 from xtransfer_bench.fixtures import link_clicp_data
 from xtransfer_bench.trainers import steps
@@ -26,7 +21,6 @@ from xtransfer_bench.trainers.task_data import IGNORE, encode_in_context
 from xtransfer_bench.trainers.trainer import prepare, train
 from xtransfer_bench.trainers.transfer import transfer_phases
 
-BIN = Path(sys.executable).parent
 SMALL = dict(task="xcopa", target_langs=["tr"], effective_batch=8, micro_batch=4, max_length=512, eval_steps=5)
 
 
@@ -214,187 +208,3 @@ def test_xquad_training_fold_and_heldout_fold(data_env):
         assert len(train_fold) + len(heldout) == len(everything) == 1190
         assert train_articles == set(sorted(set(everything["article"]))[::2])
     assert set(xquad.load("es", "train")["id"]) == set(xquad.load("zh", "train")["id"])  # the same questions
-
-
-# --- Evaluation with the representation shift ------------------------------------
-
-
-SHIFT_LAYERS = (4, 20)  # of SmolLM2's 30
-
-
-@pytest.fixture(scope="module")
-def shift_family(tmp_path_factory):
-    """SmolLM2 (a random tiny model answers every prompt alike: its output
-    hangs on the last tokens, never on the question the shift moves), a
-    random soft prompt at the scale of its embeddings, and the same soft
-    prompt marked as trained with the shift."""
-    from tiny_models import build_soft_prompt
-
-    from xtransfer_bench.default_model import default_model_path
-
-    root = tmp_path_factory.mktemp("shift")
-    model = default_model_path()
-    plain = build_soft_prompt(model, root / "plain", std=0.05)
-    shifted = Path(shutil.copytree(plain, root / "shifted"))
-    (shifted / SHIFT_FILE).write_text(json.dumps({"layer_to": SHIFT_LAYERS[0], "layer_back": SHIFT_LAYERS[1]}))
-    return {"model": model, "plain": plain, "shifted": shifted}
-
-
-def greedy_by_hand(model_dir: Path, adapter: Path, context: str, until: list[str], new_tokens: int, shift: bool) -> str:
-    """Greedy decoding without a KV cache: every step re-runs the whole
-    sequence, shifting the question's prompt tokens (never generated ones)."""
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from xtransfer_bench.shift import RepresentationShift, shift_masks
-
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32), adapter).eval()
-    encoded = tokenizer(context, return_offsets_mapping=True)
-    demo, target = shift_masks(context, encoded["offset_mapping"])
-    assert any(demo) and any(target)
-    ids = list(encoded["input_ids"])
-    representation_shift = RepresentationShift(model, *SHIFT_LAYERS)
-    for _ in range(new_tokens):
-        extra = [False] * (len(ids) - len(demo))
-        with torch.no_grad(), representation_shift.attached():
-            if shift:
-                with representation_shift.spans(torch.tensor([demo + extra]), torch.tensor([target + extra])):
-                    logits = model(input_ids=torch.tensor([ids])).logits
-            else:
-                logits = model(input_ids=torch.tensor([ids])).logits
-        ids.append(int(logits[0, -1].argmax()))
-    text = tokenizer.decode(ids[len(encoded["input_ids"]):])
-    for stop in until:
-        text = text.split(stop)[0]
-    return text
-
-
-def test_xtransfer_hf_applies_the_trained_shift_as_by_hand(shift_family, data_root, tmp_path):
-    import os
-
-    family = shift_family
-    out = tmp_path / "run"
-    env = dict(os.environ, XTRANSFER_DATA_DIR=str(data_root), HF_HUB_OFFLINE="1")
-    done = subprocess.run(
-        [str(BIN / "xtransfer-bench"), "eval", "--model", "xtransfer-hf", "--model_args",
-         f"pretrained={family['model']},adapters=plain:{family['plain']};shifted:{family['shifted']},include_base=false",
-         "--device", "cpu", "--tasks", "xtransfer_xcopa_tr", "--limit", "4", "--batch_size", "4",
-         "--apply_chat_template", "--log_samples", "--gen_kwargs", "max_gen_toks=12",
-         "--metadata", json.dumps({"demonstrations": "mixed", "num_demonstrations": 3}), "--output_path", str(out)],
-        env=env, capture_output=True, text=True, timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    runs = {}
-    for path in out.rglob("samples_*.jsonl"):
-        rows = [json.loads(line) for line in path.read_text().splitlines()]
-        runs[path.relative_to(out).parts[0]] = rows
-    assert set(runs) == {"plain", "shifted"} and all(len(rows) == 4 for rows in runs.values())
-    differ = 0
-    for name, rows in runs.items():
-        for row in rows:
-            context, gen_kwargs = row["arguments"]["gen_args_0"]["arg_0"], row["arguments"]["gen_args_0"]["arg_1"]
-            want = greedy_by_hand(family["model"], family[name], context, gen_kwargs["until"], 12, shift=name == "shifted")
-            assert row["resps"][0][0] == want, (name, row["doc_id"])
-    for plain_row, shifted_row in zip(runs["plain"], runs["shifted"]):
-        differ += plain_row["resps"][0][0] != shifted_row["resps"][0][0]
-    assert differ, "the shift changed no output: the comparison would prove nothing"
-
-
-def test_vllm_refuses_a_shifted_adapter_unless_shift_is_off(shift_family):
-    shifted = Adapter("s", str(shift_family["shifted"]))
-    with pytest.raises(AdapterError, match="representation shift.*xtransfer-hf.*shift=off"):
-        check_compatible([shifted], str(shift_family["model"]), engine="xtransfer-vllm")
-    check_compatible([shifted], str(shift_family["model"]), engine="xtransfer-vllm", shift="off")
-    check_compatible([shifted], str(shift_family["model"]), engine="xtransfer-hf")
-    assert Adapter("p", str(shift_family["plain"])).fingerprint() != shifted.fingerprint()
-
-
-# --- A trained CL-ICP soft prompt: the same answers from every engine ----------
-
-
-@pytest.fixture(scope="module")
-def clicp_adapter(data_root, tmp_path_factory):
-    """A CL-ICP soft prompt trained on SmolLM2 for a few steps (no shift)."""
-    import os
-
-    from xtransfer_bench.default_model import default_model_path
-
-    previous = os.environ.get("XTRANSFER_DATA_DIR")
-    os.environ["XTRANSFER_DATA_DIR"] = str(data_root)
-    try:
-        return train(load_config(
-            None, ["learning_rate=1e-2", "target_ratio=0.2"], mode="clicp", model=str(default_model_path()),
-            output_dir=str(tmp_path_factory.mktemp("clicp") / "clicp"), task="xcopa", target_langs=["tr"],
-            effective_batch=4, micro_batch=2, max_steps=3, max_length=768,
-        ))
-    finally:
-        if previous is None:
-            os.environ.pop("XTRANSFER_DATA_DIR")
-        else:
-            os.environ["XTRANSFER_DATA_DIR"] = previous
-
-
-def in_context_run(data_root, out: Path, model: str, model_args: str, *extra: str) -> dict:
-    import os
-
-    env = dict(os.environ, XTRANSFER_DATA_DIR=str(data_root), HF_HUB_OFFLINE="1")
-    command = [str(BIN / "xtransfer-bench"), "eval", "--model", model, "--model_args", model_args,
-               "--device", "cpu", "--tasks", "xtransfer_xcopa_tr", "--limit", "4", "--apply_chat_template",
-               "--log_samples", "--gen_kwargs", "max_gen_toks=12", "--output_path", str(out),
-               "--metadata", json.dumps({"demonstrations": "mixed", "num_demonstrations": 3}), *extra]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-    found = {}
-    for path in out.rglob("samples_*.jsonl"):
-        for line in path.read_text().splitlines():
-            row = json.loads(line)
-            found[(path.relative_to(out).parts[0], row["doc_id"])] = row["resps"][0][0]
-    return found
-
-
-def test_a_clicp_adapter_answers_alike_in_lm_eval_hf_xtransfer_hf_and_xtransfer_vllm(clicp_adapter, data_root, tmp_path):
-    import importlib.util
-
-    from xtransfer_bench.default_model import default_model_path
-
-    model = default_model_path()
-    # lm-eval's own hf model, one row at a time (PEFT's soft prompts shift positions under padding).
-    want = {doc: text for (_, doc), text in in_context_run(
-        data_root, tmp_path / "hf", "hf", f"pretrained={model},peft={clicp_adapter}", "--batch_size", "1").items()}
-    base = {doc: text for (name, doc), text in in_context_run(
-        data_root, tmp_path / "base", "hf", f"pretrained={model}", "--batch_size", "1").items()}
-    assert len(want) == 4 and want != base  # the trained soft prompt changes answers
-    ours = in_context_run(data_root, tmp_path / "xhf", "xtransfer-hf",
-                          f"pretrained={model},adapters=clicp:{clicp_adapter},include_base=false", "--batch_size", "4")
-    assert {doc: text for (_, doc), text in ours.items()} == want
-    if importlib.util.find_spec("vllm") is None:
-        pytest.skip("vLLM is not installed (make install-vllm); lm-eval hf and xtransfer-hf agree")
-    served = in_context_run(data_root, tmp_path / "vllm", "xtransfer-vllm",
-                            f"pretrained={model},adapters=clicp:{clicp_adapter},include_base=false,dtype=float32")
-    assert {doc: text for (_, doc), text in served.items()} == want
-
-
-def test_the_smollm2_script_trains_mtl_and_clicp_and_evaluates_both(tmp_path):
-    """trainers/transfer_end_to_end.py at its smallest: two steps each, two questions per language."""
-    data = shared_path("data")
-    done = subprocess.run(
-        [sys.executable, "-m", "xtransfer_bench.trainers.transfer_end_to_end", "--data", str(data),
-         "--out", str(tmp_path), "--steps", "2", "--limit", "2"],
-        capture_output=True, text=True, timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads((tmp_path / "adapters" / "mtl" / "adapter_config.json").read_text())["peft_type"] == "LORA"
-    clicp = json.loads((tmp_path / "adapters" / "clicp" / "adapter_config.json").read_text())
-    assert clicp["peft_type"] == "PROMPT_TUNING" and clicp["num_virtual_tokens"] == 10
-    for run in ("mtl", "clicp"):
-        for name in ("base", run):
-            (results,) = (tmp_path / "results" / run / name).rglob("results_*.json")
-            scores = json.loads(results.read_text())["results"]
-            assert set(scores) == {"xtransfer_xcopa_en", "xtransfer_xcopa_tr"}
-            assert all(0 <= s["acc,none"] <= 100 for s in scores.values())
-    # The CL-ICP run evaluated the in-context variant: three demonstrations before each question.
-    (samples,) = (tmp_path / "results" / "clicp" / "clicp").rglob("samples_xtransfer_xcopa_tr_*.jsonl")
-    row = json.loads(samples.read_text().splitlines()[0])
-    assert len(row["doc"]["demonstration_ids"]) == 3
-    assert "XCOPA accuracy per language" in done.stdout

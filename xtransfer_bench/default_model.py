@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from xtransfer_bench.errors import XtransferError
@@ -52,11 +53,11 @@ def default_model_path(rebuild: bool = False) -> Path:
     target = cache_dir() / FOLDER_NAME
     if (target / "config.json").is_file() and not rebuild:
         return target
-    _build(gguf_path(), target)
+    _build(gguf_path(), target, rebuild)
     return target
 
 
-def _build(gguf: Path, target: Path) -> None:
+def _build(gguf: Path, target: Path, rebuild: bool = False) -> None:
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
@@ -73,11 +74,22 @@ def _build(gguf: Path, target: Path) -> None:
     model.load_state_dict(quantized.state_dict(), assign=True)
     model.tie_weights()
     model.generation_config.pad_token_id = tokenizer.pad_token_id
-    # Write to a temporary folder and rename, so an interrupted build never
-    # leaves a half-written model that later runs would take as complete.
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    model.save_pretrained(partial)
-    tokenizer.save_pretrained(partial)
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
+    # Write to a folder of this process's own and rename, so an interrupted
+    # build never leaves a half-written model that later runs would take as
+    # complete, and two runs building at once (two test workers, two jobs on
+    # one machine) never write into the same files.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=target.name + ".partial-", dir=target.parent))
+    try:
+        model.save_pretrained(partial)
+        tokenizer.save_pretrained(partial)
+        if rebuild or not (target / "config.json").is_file():  # a stale or broken folder goes
+            shutil.rmtree(target, ignore_errors=True)
+        try:
+            partial.rename(target)
+        except OSError:
+            # Another run finished first: its folder is as good as ours.
+            if not (target / "config.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
