@@ -17,7 +17,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
 import pytest  # noqa: E402
 
-from xtransfer_bench.fixtures import FIXTURES_DIR  # noqa: E402
+from xtransfer_bench.fixtures import FIXTURES_DIR, link_clicp_data  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 # ../shared beside the checkout; XTRANSFER_SHARED_DIR for a copy elsewhere (benchmarks/mutation_check.py).
@@ -68,6 +68,13 @@ def fixture_data(monkeypatch):
     """Point every loader at the bundled MASSIVE-schema fixtures."""
     monkeypatch.setenv("XTRANSFER_DATA_DIR", str(FIXTURES_DIR))
     return FIXTURES_DIR
+
+
+@pytest.fixture(scope="session")
+def clicp_data_root(tmp_path_factory) -> Path:
+    """XQuAD/XCOPA/XNLI data root: the real release files in ../shared/data
+    linked beside our fixtures (the CL-ICP trainers' and tests' data)."""
+    return link_clicp_data(tmp_path_factory.mktemp("clicp-data"), shared_path("data"))
 
 
 @pytest.fixture(scope="session")

@@ -31,18 +31,12 @@ def responses(out: Path) -> dict:
 
 def reference(model_args: str, out: Path) -> dict:
     """lm-eval's own hf model (one adapter through peft=, or none)."""
-    done = subprocess.run(
-        [str(BIN / "lm_eval"), "--model", "hf", "--model_args", model_args, "--batch_size", "2",
-         "--include_path", str(task_files.TASKS_DIR), "--output_path", str(out), *COMMON],
-        env=ENV, capture_output=True, text=True, timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return responses(out)
+    return references({"hf": model_args}, out)["hf"]
 
 
 def references(runs: dict[str, str], out: Path) -> dict[str, dict]:
-    """reference() for several model_args, one lm-eval CLI run each, in one
-    process (lm_eval_cli_batch.py): name -> (task, doc_id) -> generated text."""
+    """lm-eval's own hf model for several model_args, one lm-eval CLI run each,
+    in one process (lm_eval_cli_batch.py): name -> (task, doc_id) -> generated text."""
     argv = [["--model", "hf", "--model_args", model_args, "--batch_size", "2",
              "--include_path", str(task_files.TASKS_DIR), "--output_path", str(out / name), *COMMON]
             for name, model_args in runs.items()]

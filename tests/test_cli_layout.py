@@ -1,9 +1,5 @@
 """The CLI is assembled from one module per command, and its help is what it was."""
 
-import os
-
-import pytest
-
 from conftest import REPO
 from xtransfer_bench import cli
 from xtransfer_bench.commands import MODULES

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from conftest import shared_path
 
-from xtransfer_bench.fixtures import link_clicp_data
 from xtransfer_bench.trainers.config import load_config
 from xtransfer_bench.trainers.trainer import train
 
@@ -20,20 +19,16 @@ pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
 
 
-@pytest.fixture(scope="module")
-def data_root(tmp_path_factory):
-    return link_clicp_data(tmp_path_factory.mktemp("clicp-data"), shared_path("data"))
-
 
 @pytest.fixture(scope="module")
-def clicp_adapter(data_root, tmp_path_factory):
+def clicp_adapter(clicp_data_root, tmp_path_factory):
     """A CL-ICP soft prompt trained on SmolLM2 for a few steps (no shift)."""
     import os
 
     from xtransfer_bench.default_model import default_model_path
 
     previous = os.environ.get("XTRANSFER_DATA_DIR")
-    os.environ["XTRANSFER_DATA_DIR"] = str(data_root)
+    os.environ["XTRANSFER_DATA_DIR"] = str(clicp_data_root)
     try:
         return train(load_config(
             None, ["learning_rate=1e-2", "target_ratio=0.2"], mode="clicp", model=str(default_model_path()),
@@ -47,10 +42,10 @@ def clicp_adapter(data_root, tmp_path_factory):
             os.environ["XTRANSFER_DATA_DIR"] = previous
 
 
-def in_context_run(data_root, out: Path, model: str, model_args: str, *extra: str) -> dict:
+def in_context_run(clicp_data_root, out: Path, model: str, model_args: str, *extra: str) -> dict:
     import os
 
-    env = dict(os.environ, XTRANSFER_DATA_DIR=str(data_root), HF_HUB_OFFLINE="1")
+    env = dict(os.environ, XTRANSFER_DATA_DIR=str(clicp_data_root), HF_HUB_OFFLINE="1")
     command = [str(BIN / "xtransfer-bench"), "eval", "--model", model, "--model_args", model_args,
                "--device", "cpu", "--tasks", "xtransfer_xcopa_tr", "--limit", "4", "--apply_chat_template",
                "--log_samples", "--gen_kwargs", "max_gen_toks=12", "--output_path", str(out),
@@ -65,7 +60,7 @@ def in_context_run(data_root, out: Path, model: str, model_args: str, *extra: st
     return found
 
 
-def test_a_clicp_adapter_answers_alike_in_lm_eval_hf_xtransfer_hf_and_xtransfer_vllm(clicp_adapter, data_root, tmp_path):
+def test_a_clicp_adapter_answers_alike_in_lm_eval_hf_xtransfer_hf_and_xtransfer_vllm(clicp_adapter, clicp_data_root, tmp_path):
     import importlib.util
 
     from xtransfer_bench.default_model import default_model_path
@@ -73,16 +68,16 @@ def test_a_clicp_adapter_answers_alike_in_lm_eval_hf_xtransfer_hf_and_xtransfer_
     model = default_model_path()
     # lm-eval's own hf model, one row at a time (PEFT's soft prompts shift positions under padding).
     want = {doc: text for (_, doc), text in in_context_run(
-        data_root, tmp_path / "hf", "hf", f"pretrained={model},peft={clicp_adapter}", "--batch_size", "1").items()}
+        clicp_data_root, tmp_path / "hf", "hf", f"pretrained={model},peft={clicp_adapter}", "--batch_size", "1").items()}
     base = {doc: text for (name, doc), text in in_context_run(
-        data_root, tmp_path / "base", "hf", f"pretrained={model}", "--batch_size", "1").items()}
+        clicp_data_root, tmp_path / "base", "hf", f"pretrained={model}", "--batch_size", "1").items()}
     assert len(want) == 4 and want != base  # the trained soft prompt changes answers
-    ours = in_context_run(data_root, tmp_path / "xhf", "xtransfer-hf",
+    ours = in_context_run(clicp_data_root, tmp_path / "xhf", "xtransfer-hf",
                           f"pretrained={model},adapters=clicp:{clicp_adapter},include_base=false", "--batch_size", "4")
     assert {doc: text for (_, doc), text in ours.items()} == want
     if importlib.util.find_spec("vllm") is None:
         pytest.skip("vLLM is not installed (make install-vllm); lm-eval hf and xtransfer-hf agree")
-    served = in_context_run(data_root, tmp_path / "vllm", "xtransfer-vllm",
+    served = in_context_run(clicp_data_root, tmp_path / "vllm", "xtransfer-vllm",
                             f"pretrained={model},adapters=clicp:{clicp_adapter},include_base=false,dtype=float32")
     assert {doc: text for (_, doc), text in served.items()} == want
 

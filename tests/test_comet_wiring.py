@@ -4,7 +4,6 @@ src / mt / ref fields, the first reference is the one used, scores come back
 x100, and `compare --comet` resamples them."""
 
 import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest

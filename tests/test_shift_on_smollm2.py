@@ -13,19 +13,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import shared_path
 
 from xtransfer_bench.adapters import SHIFT_FILE, AdapterError
 from xtransfer_bench.backends.adapter_set import Adapter, check_compatible
-from xtransfer_bench.fixtures import link_clicp_data
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
 
-
-@pytest.fixture(scope="module")
-def data_root(tmp_path_factory):
-    return link_clicp_data(tmp_path_factory.mktemp("clicp-data"), shared_path("data"))
 
 
 SHIFT_LAYERS = (4, 20)  # of SmolLM2's 30
@@ -85,12 +79,12 @@ def greedy_by_hand(model_dir: Path, adapter: Path, context: str, until: list[str
     return text
 
 
-def test_xtransfer_hf_applies_the_trained_shift_as_by_hand(shift_family, data_root, tmp_path):
+def test_xtransfer_hf_applies_the_trained_shift_as_by_hand(shift_family, clicp_data_root, tmp_path):
     import os
 
     family = shift_family
     out = tmp_path / "run"
-    env = dict(os.environ, XTRANSFER_DATA_DIR=str(data_root), HF_HUB_OFFLINE="1")
+    env = dict(os.environ, XTRANSFER_DATA_DIR=str(clicp_data_root), HF_HUB_OFFLINE="1")
     done = subprocess.run(
         [str(BIN / "xtransfer-bench"), "eval", "--model", "xtransfer-hf", "--model_args",
          f"pretrained={family['model']},adapters=plain:{family['plain']};shifted:{family['shifted']},include_base=false",

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import shared_path
 
 from xtransfer_bench import prompts
 from xtransfer_bench.adapters import SHIFT_FILE
 from xtransfer_bench.data import xcopa, xquad
-from xtransfer_bench.fixtures import link_clicp_data
 from xtransfer_bench.trainers import steps
 from xtransfer_bench.trainers.config import ConfigError, load_config
 from xtransfer_bench.trainers.task_data import IGNORE, encode_in_context
@@ -24,15 +22,11 @@ from xtransfer_bench.trainers.transfer import transfer_phases
 SMALL = dict(task="xcopa", target_langs=["tr"], effective_batch=8, micro_batch=4, max_length=512, eval_steps=5)
 
 
-@pytest.fixture(scope="module")
-def data_root(tmp_path_factory):
-    return link_clicp_data(tmp_path_factory.mktemp("clicp-data"), shared_path("data"))
-
 
 @pytest.fixture
-def data_env(data_root, monkeypatch):
-    monkeypatch.setenv("XTRANSFER_DATA_DIR", str(data_root))
-    return data_root
+def data_env(clicp_data_root, monkeypatch):
+    monkeypatch.setenv("XTRANSFER_DATA_DIR", str(clicp_data_root))
+    return clicp_data_root
 
 
 def config(mode: str, tiny_model, out: Path, *overrides: str, **values):
